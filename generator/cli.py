@@ -1,0 +1,272 @@
+"""The ``fgen`` command line: parses arguments, calls the library, prints, maps errors to exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from . import __version__
+from .errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, FgenError
+from .pipeline import CustomerResult, Options, overall_exit, run_customers
+from .project import Project, check_customer_name, check_env_name, find_project
+
+app = typer.Typer(
+    help="Turn YAML customer manifests into a validated, committed Terragrunt/Terraform tree.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class _State:
+    debug = False
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _fail(exc: FgenError) -> "typer.Exit":
+    err = _console(stderr=True)
+    for problem in exc.problems:
+        err.print(f"[red]error[/red]: {problem}", markup=True) if err.is_terminal else print(f"error: {problem}",
+                                                                                             file=sys.stderr)
+    return typer.Exit(exc.exit_code)
+
+
+def _project() -> Project:
+    return find_project()
+
+
+def _select(project: Project, customers: list[str], all_: bool) -> list[str]:
+    if all_ and customers:
+        raise FgenError("give customer names or --all, not both")
+    if all_:
+        names = project.customer_names()
+        if not names:
+            raise FgenError(f"no customers under {project.rel(project.customers_dir)}/")
+        return names
+    if not customers:
+        raise FgenError("name at least one customer, or use --all")
+    known = set(project.customer_names())
+    for name in customers:
+        check_customer_name(name)
+        if name not in known:
+            from difflib import get_close_matches
+
+            close = get_close_matches(name, sorted(known), 1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise FgenError(f"no customer '{name}' under customers/{hint}")
+    return list(dict.fromkeys(customers))
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors (for bug reports).")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print fgen's version and exit.")] = False,
+) -> None:
+    _State.debug = debug
+    if version:
+        print(f"fgen {__version__}")
+        raise typer.Exit(0)
+
+
+CustomersArg = Annotated[Optional[list[str]], typer.Argument(help="Customer names (folders under customers/).",
+                                                              show_default=False)]
+AllOpt = Annotated[bool, typer.Option("--all", help="Every customer under customers/.")]
+FormatOpt = Annotated[Format, typer.Option("--format", help="text for people, json for CI (stable shape).")]
+JobsOpt = Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores).")]
+
+
+@app.command()
+def render(
+    customers: CustomersArg = None,
+    all_: AllOpt = False,
+    env: Annotated[Optional[list[str]], typer.Option("--env", help="Only these environments (repeatable); "
+                                                     "the others stay as they are on disk.")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if output/ differs "
+                                        "(lists missing, stale and extra files).")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Write nothing; print a unified diff of what would change.")]
+    = False,
+    allow_unit_removal: Annotated[bool, typer.Option("--allow-unit-removal", help="Allow removing units whose "
+                                                     "resources were destroyed first (terragrunt destroy).")] = False,
+    jobs: JobsOpt = None,
+    lock_timeout: Annotated[float, typer.Option("--lock-timeout", help="Seconds to wait for another fgen "
+                                                "rendering the same customer.")] = 60.0,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use or fill .fgen-cache/.")] = False,
+    format_: FormatOpt = Format.text,
+) -> None:
+    """Render customers' trees into output/<customer>/: resolve, validate, then swap in atomically.
+
+    Exit codes: 0 ok, 1 --check/--diff found differences or validation failed, 2 bad input.
+    """
+    try:
+        project = _project()
+        names = _select(project, customers or [], all_)
+        for e in env or []:
+            check_env_name(e)
+        mode = "diff" if diff else "check" if check else "write"
+        options = Options(mode=mode, environments=tuple(env or ()), allow_unit_removal=allow_unit_removal,
+                          lock_timeout=lock_timeout, use_cache=not no_cache, debug=_State.debug)
+    except FgenError as exc:
+        raise _fail(exc) from None
+    results = _run(project, names, options, jobs, format_)
+    _report(results, format_, mode)
+    raise typer.Exit(overall_exit(results))
+
+
+@app.command()
+def validate(
+    customers: CustomersArg = None,
+    all_: AllOpt = False,
+    terraform: Annotated[bool, typer.Option("--terraform", help="Also run `terraform validate` on every module "
+                                            "and `terraform test` (mock provider) on every environment.")] = False,
+    jobs: JobsOpt = None,
+    format_: FormatOpt = Format.text,
+) -> None:
+    """Check the committed trees without rendering: parse-back and cross-unit rules (and terraform)."""
+    try:
+        project = _project()
+        names = _select(project, customers or [], all_)
+    except FgenError as exc:
+        raise _fail(exc) from None
+    results = _run(project, names, Options(mode="validate", debug=_State.debug), jobs, format_)
+    if terraform and overall_exit(results) == EXIT_OK:
+        from .terraform import TerraformUnavailable, validate_with_terraform
+
+        try:
+            for result in results:
+                problems = validate_with_terraform(project, result.customer, progress=_status_printer(format_))
+                if problems:
+                    result.status, result.exit_code = "invalid", EXIT_FAILED
+                    result.problems.extend(problems)
+        except TerraformUnavailable as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            raise typer.Exit(EXIT_FAILED) from None
+    _report(results, format_, "validate")
+    raise typer.Exit(overall_exit(results))
+
+
+@app.command("list")
+def list_(format_: FormatOpt = Format.text) -> None:
+    """List customers, their environments (with profile) and the units of each environment."""
+    from .plan import environment_units
+    from .resolve import resolve_customer
+
+    try:
+        project = _project()
+        data = []
+        for name in project.customer_names():
+            customer = resolve_customer(project, name)
+            envs = []
+            for env in customer.environments:
+                envs.append({"name": env.name, "profile": env.profile, "region": env.region,
+                             "account_id": env.account_id, "units": [u.name for u in environment_units(env)]})
+            data.append({"customer": name, "environments": envs})
+    except FgenError as exc:
+        raise _fail(exc) from None
+    if format_ is Format.json:
+        print(json.dumps({"customers": data}, indent=2))
+        return
+    out = _console()
+    for item in data:
+        out.print(f"{item['customer']}")
+        for env in item["environments"]:
+            out.print(f"  {env['name']:<8} profile={env['profile']:<6} {env['region']:<15} {env['account_id']}")
+            out.print(f"           units: {', '.join(env['units'])}")
+
+
+@app.command()
+def schema(
+    resolved: Annotated[bool, typer.Option("--resolved", help="Schema of a fully resolved environment "
+                                           "(every key required) instead of a single manifest file.")] = False,
+) -> None:
+    """Print the manifest JSON Schema (for editors: `# yaml-language-server: $schema=...`)."""
+    from .schema.jsonschema import manifest_json_schema
+
+    print(json.dumps(manifest_json_schema(resolved=resolved), indent=2, sort_keys=True))
+
+
+@app.command()
+def lint(format_: FormatOpt = Format.text) -> None:
+    """Check the templates: every one renders for every profile, emits values only through the HCL
+    encoder, and is reached by some render."""
+    from .lint import lint_templates
+
+    try:
+        problems = lint_templates(_project())
+    except FgenError as exc:
+        raise _fail(exc) from None
+    if format_ is Format.json:
+        print(json.dumps({"problems": [str(p) for p in problems]}, indent=2))
+    else:
+        for p in problems:
+            print(f"error: {p}", file=sys.stderr)
+        if not problems:
+            print("templates ok")
+    raise typer.Exit(EXIT_FAILED if problems else EXIT_OK)
+
+
+def _status_printer(format_: Format):
+    if format_ is Format.json or not sys.stderr.isatty():
+        return None
+    err = _console(stderr=True)
+    return lambda message: err.print(f"[dim]{message}[/dim]")
+
+
+def _run(project: Project, names: list[str], options: Options, jobs: int | None, format_: Format) -> list[CustomerResult]:
+    show_progress = format_ is Format.text and sys.stderr.isatty() and len(names) > 1 and not os.environ.get("CI")
+    if not show_progress:
+        return run_customers(project, names, options, jobs)
+    from rich.progress import Progress
+
+    with Progress(console=_console(stderr=True), transient=True) as progress:
+        task = progress.add_task("rendering" if options.mode != "validate" else "validating", total=len(names))
+        return run_customers(project, names, options, jobs, progress=lambda: progress.advance(task))
+
+
+def _report(results: list[CustomerResult], format_: Format, mode: str) -> None:
+    if format_ is Format.json:
+        print(json.dumps({"command": mode, "exit_code": overall_exit(results),
+                          "customers": [r.to_json() for r in results]}, indent=2))
+        return
+    out = _console()
+    err = _console(stderr=True)
+    for r in results:
+        colour = {"written": "green", "unchanged": "dim", "valid": "green", "differs": "yellow"}.get(r.status, "red")
+        out.print(f"[{colour}]{r.status:<9}[/{colour}] {r.customer} ({r.files} files)")
+        labels = ("created", "updated", "removed") if mode == "write" else ("missing", "stale", "extra")
+        for label, paths in zip(labels, (r.missing, r.stale, r.extra)):
+            for path in paths:
+                out.print(f"  {label:<8} output/{r.customer}/{path}", markup=False)
+        for path in r.unmanaged:
+            out.print(f"  not fgen's (left alone): output/{r.customer}/{path}", markup=False)
+        for problem in r.problems:
+            err.print(f"error: {problem}", markup=False)
+        if r.diff:
+            sys.stdout.write(r.diff)
+
+
+def main() -> None:
+    try:
+        app()
+    except FgenError as exc:  # pragma: no cover - commands catch their own
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,96 @@
+"""What a component is: one Terraform module, one Terragrunt unit per environment, one manifest section.
+
+A component turns the resolved environment into the inputs of its module. It references other
+units' outputs with ``Output(unit, name)``; the pipeline derives the ``dependency`` blocks, their
+``mock_outputs`` and the dependency graph from those references, so no component ever writes HCL
+and the pipeline never needs to know any component by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel
+
+from ..errors import Problem
+from ..hcl import Output
+from ..yamlload import KeyPath, format_path
+
+if TYPE_CHECKING:
+    from ..merge import Merged
+
+
+class Component:
+    """Base class; subclasses set the class attributes and implement ``inputs``."""
+
+    name: ClassVar[str]  # unit name, also the manifest section key
+    module: ClassVar[str]  # folder under templates/modules/
+    description: ClassVar[str]
+    Settings: ClassVar[type[BaseModel] | None] = None
+    #: example values of this module's outputs, used as mock_outputs by the units that depend on it
+    mock_outputs: ClassVar[dict[str, Any]] = {}
+    #: extra providers the module needs besides the default aws one (e.g. "us_east_1", "dr")
+    provider_aliases: ClassVar[tuple[str, ...]] = ()
+    #: AWS service principals that must be allowed to use the customer KMS key for this component
+    kms_service_principals: ClassVar[tuple[str, ...]] = ()
+
+    def settings(self, env: "EnvContext") -> Any:
+        return getattr(env.manifest, self.name) if self.Settings is not None else None
+
+    def enabled(self, env: "EnvContext") -> bool:
+        settings = self.settings(env)
+        return bool(getattr(settings, "enabled", True))
+
+    def inputs(self, env: "EnvContext") -> dict[str, Any]:
+        raise NotImplementedError
+
+    def check(self, env: "EnvContext") -> list[Problem]:
+        """Cross-field rules that need the whole environment; each problem located via provenance."""
+        return []
+
+
+@dataclass
+class EnvContext:
+    """Everything a component may read about one customer environment."""
+
+    customer: str
+    name: str
+    profile: str
+    manifest: Any  # the validated Manifest model
+    merged: "Merged"
+    components: dict[str, Component] = field(default_factory=dict)
+
+    @property
+    def prefix(self) -> str:
+        """Resource name prefix: ``<customer>-<env>``."""
+        return f"{self.customer}-{self.name}"
+
+    @property
+    def region(self) -> str:
+        return self.manifest.aws.region
+
+    @property
+    def account_id(self) -> str:
+        return self.manifest.aws.accounts[self.name]
+
+    @property
+    def is_production(self) -> bool:
+        return self.profile == "prod"
+
+    def enabled(self, unit: str) -> bool:
+        component = self.components.get(unit)
+        return component is not None and component.enabled(self)
+
+    @property
+    def kms_service_principals(self) -> set[str]:
+        return {p for name, c in self.components.items() if self.enabled(name) for p in c.kms_service_principals}
+
+    def problem(self, path: KeyPath, message: str) -> Problem:
+        """A problem located at the file and line that set ``path`` (or its nearest ancestor)."""
+        setting = self.merged.winner(path)
+        file, line = (setting.file, setting.line) if setting else ("", 0)
+        return Problem(file, line, format_path(path), message)
+
+    def out(self, unit: str, name: str) -> Output:
+        return Output(unit, name)

@@ -1,0 +1,242 @@
+"""The only door from data to HCL text, and the formatter that makes rendered text canonical.
+
+``encode`` turns Python values into HCL literals. Strings are escaped so that nothing a manifest
+says can end the string or open an interpolation (``${``) or a template directive (``%{``);
+invisible and bidirectional-control characters are written as ``\\uNNNN`` so a reviewer sees
+them. References to other units' outputs are the one kind of expression it emits, and only from
+``Output`` objects that Python code builds, never from manifest text.
+
+``canonicalize`` applies the two layout rules of ``terraform fmt`` that templates cannot get
+right by themselves: indentation by nesting depth and the alignment of ``=`` in consecutive
+attribute lines. Tests check the result against ``terraform fmt`` itself.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_KEYWORDS = {"true", "false", "null", "for", "in", "if", "endif", "endfor", "else"}
+_INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
+_SHORT_LIST = 80
+
+
+@dataclass(frozen=True, order=True)
+class Output:
+    """A reference to output ``name`` of unit ``unit`` (a Terragrunt dependency, or a module call)."""
+
+    unit: str
+    name: str
+
+
+RefRenderer = Callable[[Output], str]
+
+
+def terragrunt_ref(ref: Output) -> str:
+    return f"dependency.{_ident(ref.unit.replace('-', '_'))}.outputs.{_ident(ref.name)}"
+
+
+def dependency_label(unit: str) -> str:
+    """The label of a unit's dependency block: unit names may hold '-', HCL traversals may not start... keep simple."""
+    return _ident(unit.replace("-", "_"))
+
+
+def _ident(name: str) -> str:
+    if not _IDENT.match(name):
+        raise ValueError(f"not an HCL identifier: {name!r}")
+    return name
+
+
+def encode_string(value: str) -> str:
+    out = ['"']
+    i = 0
+    n = len(value)
+    while i < n:
+        ch = value[i]
+        nxt = value[i + 1] if i + 1 < n else ""
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch in "$%" and nxt == "{":
+            out.append(ch + ch + "{")  # $${ and %%{ are HCL's escapes for a literal ${ and %{
+            i += 1
+        elif unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
+            code = ord(ch)
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+        else:
+            out.append(ch)
+        i += 1
+    out.append('"')
+    return "".join(out)
+
+
+def encode_key(key: str) -> str:
+    if _IDENT.match(key) and key not in _KEYWORDS:
+        return key
+    return encode_string(key)
+
+
+def encode(value: Any, ref: RefRenderer = terragrunt_ref, indent: str = "") -> str:
+    """An HCL literal for ``value``; nested blocks of text are indented by two spaces a level."""
+    if isinstance(value, Output):
+        return ref(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"HCL has no literal for {value}")
+        return repr(value) if value != int(value) else str(int(value))
+    if isinstance(value, str):
+        return encode_string(value)
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        inner = indent + "  "
+        lines = [f"{inner}{encode_key(str(k))} = {encode(v, ref, inner)}" for k, v in value.items()]
+        return "{\n" + "\n".join(lines) + f"\n{indent}}}"
+    if isinstance(value, Sequence):
+        items = [encode(v, ref, indent + "  ") for v in value]
+        flat = "[" + ", ".join(items) + "]"
+        if not items:
+            return "[]"
+        if len(flat) <= _SHORT_LIST and "\n" not in flat:
+            return flat
+        inner = indent + "  "
+        return "[\n" + "".join(f"{inner}{item},\n" for item in items) + f"{indent}]"
+    raise TypeError(f"cannot encode {type(value).__name__} as HCL")
+
+
+# --- canonical layout -------------------------------------------------------------------------
+
+_OPEN = "{[("
+_CLOSE = "}])"
+
+
+def _scan(line: str) -> tuple[int, int, int | None]:
+    """For one line: (brackets closed before any opened, net bracket change, index of the assign '=').
+
+    Skips string literals (with their escapes and interpolations). The assign '=' is the first
+    bare '=' that is not part of '==', '!=', '<=', '>=' or '=>'.
+    """
+    depth = 0
+    leading_close = 0
+    seen_other = False
+    assign: int | None = None
+    i = 0
+    n = len(line)
+    while i < n:
+        ch = line[i]
+        if ch == "#" or line.startswith("//", i):
+            break
+        if ch == '"':
+            i = _skip_string(line, i + 1)
+            seen_other = True
+            continue
+        if ch in _OPEN:
+            depth += 1
+            seen_other = True
+        elif ch in _CLOSE:
+            depth -= 1
+            if not seen_other:
+                leading_close += 1
+        elif ch == "=":
+            prev = line[i - 1] if i else ""
+            nxt = line[i + 1] if i + 1 < n else ""
+            if prev not in "=!<>" and nxt not in "=>" and assign is None and depth == 0:
+                assign = i
+            seen_other = True
+        elif not ch.isspace():
+            seen_other = True
+        i += 1
+    return leading_close, depth, assign
+
+
+def _skip_string(line: str, i: int) -> int:
+    nesting = 0
+    n = len(line)
+    while i < n:
+        ch = line[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if nesting == 0 and ch == '"':
+            return i + 1
+        if line.startswith("${", i) or line.startswith("%{", i):
+            if i > 0 and line[i - 1] == line[i]:  # $${ / %%{ escape
+                i += 2
+                continue
+            nesting += 1
+            i += 2
+            continue
+        if nesting and ch == "}":
+            nesting -= 1
+        elif nesting and ch == '"':
+            i = _skip_string(line, i + 1)
+            continue
+        i += 1
+    raise ValueError(f"unterminated string in generated HCL: {line!r}")
+
+
+def canonicalize(text: str) -> str:
+    """Re-indent by bracket depth and align '=' in runs of attribute lines, as terraform fmt does."""
+    if "<<" in text and re.search(r"<<-?[A-Z]", text):
+        raise ValueError("heredocs are not supported in generated HCL; use jsonencode() or a list")
+    depth = 0
+    rows: list[tuple[str, str | None, str]] = []  # (indent+lead, assign part or None, raw line)
+    for raw in text.split("\n"):
+        stripped = raw.strip()
+        if not stripped:
+            rows.append(("", None, ""))
+            continue
+        leading_close, net, assign = _scan(stripped)
+        indent = "  " * max(depth - leading_close, 0)
+        if assign is not None and assign > 0:
+            rest = stripped[assign:]
+            _, rest_net, _ = _scan(rest[1:])
+            if rest_net == 0:
+                rows.append((indent + stripped[:assign].rstrip(), rest[1:].strip(), ""))
+            else:
+                rows.append((indent + _space_assign(stripped, assign), None, ""))
+        else:
+            rows.append((indent + stripped, None, ""))
+        depth += net
+        if depth < 0:
+            raise ValueError("unbalanced brackets in generated HCL")
+    if depth != 0:
+        raise ValueError("unbalanced brackets in generated HCL")
+    out: list[str] = []
+    i = 0
+    while i < len(rows):
+        if rows[i][1] is None:
+            out.append(rows[i][0])
+            i += 1
+            continue
+        j = i
+        while j < len(rows) and rows[j][1] is not None:
+            j += 1
+        width = max(len(r[0]) for r in rows[i:j])
+        for lead, value, _ in rows[i:j]:
+            out.append(f"{lead.ljust(width)} = {value}" if value else f"{lead.ljust(width)} =")
+        i = j
+    result = "\n".join(out)
+    return result.rstrip("\n") + "\n"
+
+
+def _space_assign(stripped: str, assign: int) -> str:
+    return stripped[:assign].rstrip() + " = " + stripped[assign + 1:].lstrip()

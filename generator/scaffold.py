@@ -1,0 +1,41 @@
+"""A minimal, valid, commented manifest set for a new customer (`fgen new`, and the lint probe)."""
+
+from __future__ import annotations
+
+SCHEMA_LINE = "# yaml-language-server: $schema=../../docs/manifest.schema.json"
+
+
+def scaffold_manifests(name: str, region: str, domain: str, owner: str, environments: dict[str, str],
+                       account_ids: dict[str, str] | None = None) -> dict[str, str]:
+    """``environments`` maps environment name -> profile. Returns file name -> YAML text."""
+    account_ids = account_ids or {env: f"{index + 1:012d}" for index, env in enumerate(environments)}
+    accounts = "\n".join(f'    {env}: "{account_ids[env]}"  # TODO: the real account id' for env in environments)
+    customer = f"""{SCHEMA_LINE}
+# Customer {name}: settings shared by every environment. Each <env>.yaml overrides them;
+# the profile in templates/profiles/<profile>/ gives every default (see `fgen explain`).
+customer:
+  name: {name}
+  display_name: {name}
+  owner_email: {owner}
+  cost_center: TODO-cost-center
+
+aws:
+  region: {region}
+  accounts:
+{accounts}
+
+dns:
+  domain: {domain}
+  # TODO: the ACM certificate for the ALB, in {region}
+  certificate_arn: arn:aws:acm:{region}:{account_ids[next(iter(environments))]}:certificate/00000000-0000-4000-8000-000000000000
+"""
+    files = {"customer.yaml": customer}
+    for index, (env, profile) in enumerate(environments.items()):
+        base = 100 + index * 10
+        lines = [SCHEMA_LINE, f"# Environment {env}: overrides of customer.yaml for this environment only."]
+        if env != profile:
+            lines.append(f"profile: {profile}")
+        lines.append("vpc:")
+        lines.append(f"  cidr: 10.{base}.0.0/16  # unique per environment if they are ever peered")
+        files[f"{env}.yaml"] = "\n".join(lines) + "\n"
+    return files

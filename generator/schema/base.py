@@ -1,0 +1,68 @@
+"""The manifest sections every customer has: identity, AWS accounts, DNS, tags, state."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .types import AccountId, AcmArn, DomainName, Email, EnvName, Name, Region, TagKey, TagValue, region_of_arn
+
+
+class StrictModel(BaseModel):
+    """Every manifest model: unknown keys are errors, values are immutable once resolved."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, populate_by_name=False)
+
+
+class Identity(StrictModel):
+    name: Name = Field(description="Customer id: lowercase, DNS-safe, equal to the folder name under customers/.")
+    display_name: str = Field(min_length=1, max_length=100, description="Human-readable customer name.")
+    owner_email: Email = Field(description="Owning team's email; also the default alert and budget recipient.")
+    cost_center: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:/=+\-@ ]+$",
+                             description="Cost center written to the cost-center tag of every resource.")
+
+
+class Aws(StrictModel):
+    region: Region = Field(description="Primary AWS region of every environment.")
+    dr_region: Region | None = Field(default=None, description="Disaster-recovery region (replicas, backup copies).")
+    accounts: dict[EnvName, AccountId] = Field(description="AWS account id per environment name.")
+
+    @model_validator(mode="after")
+    def _dr_differs(self) -> "Aws":
+        if self.dr_region is not None and self.dr_region == self.region:
+            raise ValueError("dr_region must differ from region")
+        return self
+
+
+class Dns(StrictModel):
+    domain: DomainName = Field(description="The customer's DNS domain (ALB and CloudFront aliases live under it).")
+    certificate_arn: AcmArn = Field(description="ACM certificate for the ALB, in the primary region.")
+    cloudfront_certificate_arn: AcmArn | None = Field(
+        default=None, description="ACM certificate for CloudFront; must be in us-east-1.")
+
+    @field_validator("cloudfront_certificate_arn")
+    @classmethod
+    def _us_east_1(cls, value: str | None) -> str | None:
+        if value is not None and region_of_arn(value) != "us-east-1":
+            raise ValueError(f"CloudFront certificates must be in us-east-1, this one is in {region_of_arn(value)}")
+        return value
+
+
+class State(StrictModel):
+    bucket: str | None = Field(
+        default=None, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        description="S3 bucket for Terraform state; default fg-tfstate-<account id>-<region>.")
+
+
+RESERVED_TAGS = {"customer", "environment", "managed-by", "cost-center", "owner"}
+
+
+def check_tags(tags: dict[str, str]) -> dict[str, str]:
+    clash = sorted(RESERVED_TAGS & {k.lower() for k in tags})
+    if clash:
+        raise ValueError(f"tag keys {clash} are set by fgen from the identity section; remove them here")
+    if any(k.lower().startswith("aws:") for k in tags):
+        raise ValueError("tag keys starting with 'aws:' are reserved by AWS")
+    return tags
+
+
+Tags = dict[TagKey, TagValue]

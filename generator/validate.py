@@ -1,0 +1,176 @@
+"""Parse-back and cross-unit checks of a customer's tree, before it is written or as ``fgen validate``.
+
+Works on a mapping ``relative path -> text`` so the same checks run on a freshly planned tree and
+on the committed one. Every file is parsed by Terraform's own Go HCL parser (pygohcl) and by
+python-hcl2; results are cached by content hash, so a module rendered identically for a hundred
+customers is parsed once.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .cache import ParseCache
+from .errors import Problem
+
+_DEP_REF = re.compile(r"\bdependency\.([A-Za-z_][A-Za-z0-9_-]*)\.outputs\.([A-Za-z_][A-Za-z0-9_-]*)")
+
+
+@dataclass
+class ParsedTree:
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def parse_tree(tree: dict[str, str], prefix: str, cache: ParseCache) -> ParsedTree:
+    parsed = ParsedTree()
+    for path, text in sorted(tree.items()):
+        if not (path.endswith(".tf") or path.endswith(".hcl")):
+            continue
+        result, error = cache.parse(text)
+        if error:
+            parsed.problems.append(Problem(f"{prefix}/{path}", _line_of(error), "", f"does not parse: {error}"))
+        else:
+            parsed.files[path] = result
+    return parsed
+
+
+def _line_of(error: str) -> int:
+    match = re.search(r":(\d+),\d+", error) or re.search(r"line (\d+)", error)
+    return int(match.group(1)) if match else 0
+
+
+@dataclass
+class ModuleInterface:
+    variables: dict[str, bool]  # name -> has a default
+    outputs: set[str]
+
+
+def module_interfaces(parsed: ParsedTree) -> dict[str, ModuleInterface]:
+    modules: dict[str, ModuleInterface] = {}
+    for path, body in parsed.files.items():
+        parts = path.split("/")
+        if len(parts) != 4 or parts[:2] != ["infra", "modules"]:
+            continue
+        iface = modules.setdefault(parts[2], ModuleInterface({}, set()))
+        for name, spec in (body.get("variable") or {}).items():
+            iface.variables[name] = "default" in (spec or {})
+        iface.outputs.update((body.get("output") or {}).keys())
+    return modules
+
+
+def cross_unit_check(tree: dict[str, str], parsed: ParsedTree, prefix: str) -> list[Problem]:
+    """The rules that make a tree of units hang together (see the README's "Validation")."""
+    problems: list[Problem] = []
+    modules = module_interfaces(parsed)
+    units = {posixpath.dirname(p): p for p in parsed.files if p.endswith("/terragrunt.hcl")}
+    unit_modules: dict[str, str] = {}
+    for folder, path in units.items():
+        body = parsed.files[path]
+        source = ((body.get("terraform") or {}).get("source")) or ""
+        module = _module_of(folder, source)
+        if module is None or module not in modules:
+            problems.append(Problem(f"{prefix}/{path}", 0, "terraform.source",
+                                    f"{source!r} does not resolve to a module folder under infra/modules/"))
+        else:
+            unit_modules[folder] = module
+    graph: dict[str, list[str]] = {}
+    for folder, path in sorted(units.items()):
+        body = parsed.files[path]
+        where = f"{prefix}/{path}"
+        deps = body.get("dependency") or {}
+        graph[folder] = []
+        for label, block in sorted(deps.items()):
+            config_path = (block or {}).get("config_path", "")
+            target = posixpath.normpath(posixpath.join(folder, config_path))
+            if target not in units:
+                problems.append(Problem(where, 0, f"dependency.{label}", f"config_path {config_path!r} is not a unit"))
+                continue
+            graph[folder].append(target)
+        module = unit_modules.get(folder)
+        inputs = body.get("inputs") or {}
+        if module:
+            iface = modules[module]
+            for key in sorted(inputs):
+                if key not in iface.variables:
+                    problems.append(Problem(where, 0, f"inputs.{key}", f"module {module} declares no variable {key!r}"))
+            for name, has_default in sorted(iface.variables.items()):
+                if not has_default and name not in inputs:
+                    problems.append(Problem(where, 0, "inputs", f"module {module} requires variable {name!r}, "
+                                            "which the unit does not supply"))
+        for label, output in sorted(set(_DEP_REF.findall(tree[path]))):
+            block = deps.get(label)
+            if block is None:
+                problems.append(Problem(where, 0, f"dependency.{label}", f"inputs use dependency.{label}, "
+                                        "but there is no such dependency block"))
+                continue
+            target = posixpath.normpath(posixpath.join(folder, block.get("config_path", "")))
+            target_module = unit_modules.get(target)
+            if target_module and output not in modules[target_module].outputs:
+                problems.append(Problem(where, 0, f"dependency.{label}.outputs.{output}",
+                                        f"module {target_module} has no output {output!r}"))
+            mocks = block.get("mock_outputs") or {}
+            if output not in mocks:
+                problems.append(Problem(where, 0, f"dependency.{label}.mock_outputs",
+                                        f"no mock for {output!r}: `run --all plan` before the first apply would fail"))
+        for label, block in sorted(deps.items()):
+            target = posixpath.normpath(posixpath.join(folder, (block or {}).get("config_path", "")))
+            target_module = unit_modules.get(target)
+            for mock in sorted((block or {}).get("mock_outputs") or {}):
+                if target_module and mock not in modules[target_module].outputs:
+                    problems.append(Problem(where, 0, f"dependency.{label}.mock_outputs.{mock}",
+                                            f"module {target_module} has no output {mock!r}"))
+    problems.extend(_cycles(graph, units, prefix))
+    return problems
+
+
+def _module_of(unit_folder: str, source: str) -> str | None:
+    if "//" not in source or "://" in source:
+        return None
+    base, sub = source.split("//", 1)
+    resolved = posixpath.normpath(posixpath.join(unit_folder, base, sub))
+    parts = resolved.split("/")
+    if len(parts) == 3 and parts[:2] == ["infra", "modules"]:
+        return parts[2]
+    return None
+
+
+def _cycles(graph: dict[str, list[str]], units: dict[str, str], prefix: str) -> list[Problem]:
+    state: dict[str, int] = {}
+    problems: list[Problem] = []
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        for nxt in graph.get(node, []):
+            if state.get(nxt) == 1:
+                cycle = stack[stack.index(nxt):] + [nxt] if nxt in stack else [node, nxt]
+                problems.append(Problem(f"{prefix}/{units[node]}", 0, "dependency",
+                                        "dependency cycle: " + " -> ".join(posixpath.basename(c) for c in cycle)))
+            elif state.get(nxt) is None:
+                visit(nxt, stack + [nxt])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    return problems
+
+
+def unit_graph(parsed: ParsedTree) -> dict[str, list[str]]:
+    """unit folder -> the unit folders it depends on (for `fgen graph` and ordering)."""
+    graph: dict[str, list[str]] = {}
+    for path, body in parsed.files.items():
+        if not path.endswith("/terragrunt.hcl"):
+            continue
+        folder = posixpath.dirname(path)
+        graph[folder] = sorted(posixpath.normpath(posixpath.join(folder, (b or {}).get("config_path", "")))
+                               for b in (body.get("dependency") or {}).values())
+    return graph
+
+
+def validate_tree(tree: dict[str, str], prefix: str, cache: ParseCache) -> list[Problem]:
+    parsed = parse_tree(tree, prefix, cache)
+    return parsed.problems + cross_unit_check(tree, parsed, prefix)
