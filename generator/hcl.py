@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import math
 import re
+
+import regex
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+_GRAPHEME = regex.compile(r"\X")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _KEYWORDS = {"true", "false", "null", "for", "in", "if", "endif", "endfor", "else"}
 _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
@@ -47,12 +50,15 @@ def dependency_label(unit: str) -> str:
 
 
 def _ident(name: str) -> str:
-    if not _IDENT.match(name):
+    if not _IDENT.fullmatch(name):
         raise ValueError(f"not an HCL identifier: {name!r}")
     return name
 
 
 def encode_string(value: str) -> str:
+    """A quoted HCL string. HCL normalises every string to Unicode NFC, so we do it first: what
+    the file says is then exactly what Terraform reads (the loader normalises manifests too)."""
+    value = unicodedata.normalize("NFC", value)
     out = ['"']
     i = 0
     n = len(value)
@@ -70,7 +76,13 @@ def encode_string(value: str) -> str:
         elif ch == "\t":
             out.append("\\t")
         elif ch in "$%" and nxt == "{":
-            out.append(ch + ch + "{")  # $${ and %%{ are HCL's escapes for a literal ${ and %{
+            # $${ and %%{ are HCL's escapes for a literal ${ and %{. python-hcl2 only accepts them
+            # when a "}" follows later in the string; otherwise write the sigil as a \u escape,
+            # which no HCL parser can read as the start of a template sequence.
+            if "}" in value[i + 2:]:
+                out.append(ch + ch + "{")
+            else:
+                out.append(("\\u0024" if ch == "$" else "\\u0025") + "{")
             i += 1
         elif unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
             code = ord(ch)
@@ -83,7 +95,7 @@ def encode_string(value: str) -> str:
 
 
 def encode_key(key: str) -> str:
-    if _IDENT.match(key) and key not in _KEYWORDS:
+    if _IDENT.fullmatch(key) and key not in _KEYWORDS:
         return key
     return encode_string(key)
 
@@ -148,6 +160,8 @@ def _scan(line: str) -> tuple[int, int, int | None]:
             i = _skip_string(line, i + 1)
             seen_other = True
             continue
+        if ch == "<" and re.match(r"<<-?[A-Za-z_]", line[i:]):
+            raise ValueError("heredocs are not supported in generated HCL; use jsonencode() or a list")
         if ch in _OPEN:
             depth += 1
             seen_other = True
@@ -195,8 +209,6 @@ def _skip_string(line: str, i: int) -> int:
 
 def canonicalize(text: str) -> str:
     """Re-indent by bracket depth and align '=' in runs of attribute lines, as terraform fmt does."""
-    if "<<" in text and re.search(r"<<-?[A-Z]", text):
-        raise ValueError("heredocs are not supported in generated HCL; use jsonencode() or a list")
     depth = 0
     rows: list[tuple[str, str | None, str]] = []  # (indent+lead, assign part or None, raw line)
     for raw in text.split("\n"):
@@ -230,12 +242,18 @@ def canonicalize(text: str) -> str:
         j = i
         while j < len(rows) and rows[j][1] is not None:
             j += 1
-        width = max(len(r[0]) for r in rows[i:j])
+        width = max(_columns(r[0]) for r in rows[i:j])
         for lead, value, _ in rows[i:j]:
-            out.append(f"{lead.ljust(width)} = {value}" if value else f"{lead.ljust(width)} =")
+            pad = " " * (width - _columns(lead))
+            out.append(f"{lead}{pad} = {value}" if value else f"{lead}{pad} =")
         i = j
     result = "\n".join(out)
     return result.rstrip("\n") + "\n"
+
+
+def _columns(text: str) -> int:
+    """Width as terraform fmt counts it: user-perceived characters (grapheme clusters)."""
+    return len(text) if text.isascii() else len(_GRAPHEME.findall(text))
 
 
 def _space_assign(stripped: str, assign: int) -> str:

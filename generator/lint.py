@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import jinja2
 from jinja2 import nodes
 
 from .components import CATALOGUE
@@ -40,6 +41,10 @@ def lint_templates(project: Project) -> list[Problem]:
         except FgenError as exc:
             return problems + [Problem(p.file, p.line, p.key, f"lint probe (every profile): {p.message}")
                                for p in exc.problems]
+        except jinja2.TemplateError as exc:
+            where = getattr(exc, "name", None) or "templates"
+            return problems + [Problem(f"templates/{where}" if where != "templates" else where,
+                                       getattr(exc, "lineno", 0) or 0, "", f"does not render: {exc}")]
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     for template in sorted(_templates(project)):

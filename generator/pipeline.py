@@ -148,7 +148,8 @@ def run_customers(project: Project, customers: list[str], options: Options, jobs
             if progress:
                 progress()
         return results
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    # "spawn", not "fork": pygohcl embeds the Go runtime, whose threads do not survive a fork
+    context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         futures = [pool.submit(process_customer, str(project.root), name, options) for name in customers]
         results = []

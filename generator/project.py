@@ -73,7 +73,7 @@ class Project:
         for entry in sorted(self.customers_dir.iterdir()):
             if entry.name.startswith(".") or not entry.is_dir():
                 continue
-            if not _NAME.match(entry.name):
+            if not _NAME.fullmatch(entry.name):
                 problems.append(Problem(self.rel(entry), 0, "", "not a valid customer name: lowercase letters, "
                                         "digits and '-', 2-32 characters, starting with a letter"))
                 continue
@@ -87,14 +87,14 @@ class Project:
 
 
 def check_customer_name(name: str) -> str:
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise InputError(Problem("", 0, "", f"invalid customer name {name!r}: use lowercase letters, digits and '-', "
                                  "2-32 characters, starting with a letter (no '/', '..' or hidden names)"))
     return name
 
 
 def check_env_name(name: str, where: str = "") -> str:
-    if not _ENV.match(name):
+    if not _ENV.fullmatch(name):
         raise InputError(Problem(where, 0, "", f"invalid environment name {name!r}: 2-12 lowercase letters and "
                                  "digits, starting with a letter"))
     return name

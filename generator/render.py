@@ -67,9 +67,16 @@ def _environment(templates_dir: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["hcl"] = encode
+    env.filters["hcl"] = _hcl
     env.filters["hcl_comment"] = hcl_comment
     return env
+
+
+def _hcl(value: Any) -> str:
+    """The template filter: undefined values fail loudly (StrictUndefined), everything else is encoded."""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    return encode(value)
 
 
 def module_files(project: Project, module: str) -> list[tuple[str, str]]:

@@ -159,9 +159,9 @@ def _resolve_environment(project: Project, customer: str, env_name: str, custome
     except ValidationError as exc:
         raise InputError([_problem_from_pydantic(err, merged, model) for err in exc.errors()]) from None
     context = EnvContext(customer, env_name, profile, manifest, merged, dict(BY_NAME))
-    problems: list[Problem] = []
     if env_name not in manifest.aws.accounts:
-        problems.append(context.problem(("aws", "accounts"), f"no account id for environment '{env_name}'"))
+        raise InputError(context.problem(("aws", "accounts"), f"no account id for environment '{env_name}'"))
+    problems: list[Problem] = []
     for component in CATALOGUE:
         problems.extend(component.check(context))
     if problems:
@@ -189,11 +189,14 @@ def _humanize(message: str, err: dict[str, Any]) -> str:
     message = message.removeprefix("Value error, ")
     value = err.get("input")
     ctx = err.get("ctx") or {}
-    if err["type"] in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
-        return f"{message}, got {value!r}"
+    bounds = {"greater_than_equal": ("at least", "ge"), "less_than_equal": ("at most", "le"),
+              "greater_than": ("more than", "gt"), "less_than": ("less than", "lt")}
+    if err["type"] in bounds:
+        words, key = bounds[err["type"]]
+        return f"must be {words} {ctx.get(key)}, got {value!r}"
     if err["type"] == "string_pattern_mismatch":
         return f"{value!r} does not match the required format {ctx.get('pattern', '')}"
-    if not isinstance(value, (dict, list)) and "got" not in message:
+    if not isinstance(value, (dict, list)) and "got" not in message and repr(value) not in message:
         return f"{message}, got {value!r}"
     return message
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+import unicodedata
 from typing import Any
 
 import yaml
@@ -125,9 +126,13 @@ class _Builder:
                 items.append(self.build(item, path + (index,)))
             return items
         try:
-            return self.constructor.construct_object(node, deep=True)
+            value = self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
             raise InputError(Problem(self.display, node.start_mark.line + 1, format_path(path), f"invalid value: {exc}")) from None
+        if isinstance(value, str):
+            # HCL normalises strings to NFC; doing it here keeps explain, schema and output in agreement
+            value = unicodedata.normalize("NFC", value)
+        return value
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[str, Any]:
         result: dict[str, Any] = {}

@@ -13,6 +13,7 @@ from pydantic import Field, create_model, field_validator
 
 from ..components import CATALOGUE
 from .base import Aws, Dns, Identity, State, StrictModel, Tags, check_tags
+from .services import Services
 from .types import EnvName, LogRetentionDays
 
 
@@ -29,6 +30,14 @@ class ManifestBase(StrictModel):
     tags: Tags = Field(default_factory=dict, description="Extra tags for every resource (keys fgen sets are refused).")
     state: State = Field(default_factory=State, description="Terraform state settings.")
     logging: LoggingSettings
+    services: Services = Field(description="Application services (ECS on Fargate behind the ALB), by name.")
+
+    @field_validator("services")
+    @classmethod
+    def _services(cls, value: dict) -> dict:
+        if not any(s.enabled for s in value.values()):
+            raise ValueError("at least one service must be enabled")
+        return value
 
     @field_validator("tags")
     @classmethod
@@ -46,4 +55,4 @@ def manifest_model() -> type[ManifestBase]:
 
 
 #: top-level keys a profile may set (profiles give defaults for settings, never identity)
-PROFILE_KEYS = frozenset({"logging", "tags", "state"} | {c.name for c in CATALOGUE if c.Settings is not None})
+PROFILE_KEYS = frozenset({"logging", "tags", "state", "services"} | {c.name for c in CATALOGUE if c.Settings is not None})

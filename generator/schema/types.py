@@ -83,7 +83,7 @@ def _tag(limit: int, minimum: int) -> Any:
     def check(value: str) -> str:
         if not minimum <= len(value) <= limit:
             raise ValueError(f"tags must be {minimum}-{limit} characters, got {len(value)}")
-        if not _TAG_CHARS.match(value):
+        if not _TAG_CHARS.fullmatch(value):
             raise ValueError("AWS tags allow letters, digits, spaces and _ . : / = + - @ only")
         return value
 

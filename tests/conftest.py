@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests share two cores with everything else: judge them on outcomes, never on speed.
+settings.register_profile("fgen", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("fgen")
+
+from tests.support import copy_repo
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A private copy of the repository's templates, customers and root.hcl."""
+    return copy_repo(tmp_path / "repo")
+
+
+@pytest.fixture
+def fgen(project, monkeypatch):
+    """Run the CLI in-process against the private copy; returns (exit code, stdout, stderr)."""
+    from typer.testing import CliRunner
+
+    from generator.cli import app
+
+    monkeypatch.setenv("FGEN_ROOT", str(project.root))
+    runner = CliRunner()
+
+    def run(*args: str):
+        result = runner.invoke(app, list(args))
+        return result.exit_code, result.stdout, result.stderr
+
+    return run
+
+
+def terraform_ready() -> str | None:
+    """Why terraform tests cannot run here, or None. In CI they must run."""
+    if shutil.which("terraform") is None:
+        return "terraform is not on PATH"
+    if not os.environ.get("FGEN_TF_PROVIDER_MIRROR") and os.environ.get("FGEN_TF_ONLINE") != "1":
+        return "FGEN_TF_PROVIDER_MIRROR is not set (offline provider mirror) and FGEN_TF_ONLINE=1 is not set"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    needs = {"terraform": terraform_ready(),
+             "terraform_bin": None if shutil.which("terraform") else "terraform is not on PATH"}
+    for marker, reason in needs.items():
+        if reason is None:
+            continue
+        if os.environ.get("CI") == "true":
+            raise pytest.UsageError(f"terraform tests must run in CI but cannot: {reason}")
+        skip = pytest.mark.skip(reason=reason)
+        for item in items:
+            if marker in item.keywords:
+                item.add_marker(skip)

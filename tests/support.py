@@ -1,0 +1,62 @@
+"""Helpers shared by the tests: a private copy of the repository and in-memory renders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pygohcl
+import yaml
+
+from generator.cache import ParseCache
+from generator.plan import plan_customer
+from generator.project import Project
+from generator.resolve import resolve_customer
+from generator.validate import validate_tree
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def copy_repo(dest: Path, with_output: bool = False) -> Project:
+    """templates/, customers/ and root.hcl (and output/ if asked) of this repository under ``dest``."""
+    for name in ("templates", "customers"):
+        shutil.copytree(REPO / name, dest / name)
+    shutil.copy2(REPO / "root.hcl", dest / "root.hcl")
+    if with_output and (REPO / "output").is_dir():
+        shutil.copytree(REPO / "output", dest / "output", ignore=shutil.ignore_patterns(".fgen"))
+    return Project(dest)
+
+
+def deep_update(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            deep_update(data[key], value)
+        else:
+            data[key] = value
+    return data
+
+
+def edit_manifest(project: Project, customer: str, file: str, changes: dict[str, Any]) -> None:
+    """Deep-update one manifest file of a copied repository (``None`` values are kept as null)."""
+    path = project.customers_dir / customer / file
+    data = yaml.safe_load(path.read_text()) if path.exists() else {}
+    path.write_text(yaml.safe_dump(deep_update(data or {}, changes), sort_keys=False))
+
+
+def render_tree(project: Project, customer: str = "customer-x") -> dict[str, str]:
+    """The validated tree of one customer, in memory (raises FgenError like `fgen render`)."""
+    plan = plan_customer(project, resolve_customer(project, customer))
+    tree = {path: f.content for path, f in plan.files.items()}
+    problems = validate_tree(tree, f"output/{customer}", ParseCache())
+    assert not problems, "\n".join(str(p) for p in problems)
+    return tree
+
+
+def parsed(tree: dict[str, str], path: str) -> dict[str, Any]:
+    """A generated file parsed by Terraform's own HCL parser."""
+    return pygohcl.loads(tree[path])
+
+
+def unit_inputs(tree: dict[str, str], env: str, unit: str) -> dict[str, Any]:
+    return parsed(tree, f"infra/environments/{env}/{unit}/terragrunt.hcl")["inputs"]

@@ -1,0 +1,117 @@
+"""Terraform's own verdicts: fmt on every generated file, validate + test (mock provider) on every
+environment, and the provider schema on every argument of every module (none unknown, none deprecated)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pygohcl
+import pytest
+
+from generator.resolve import resolve_customer
+from generator.terraform import terraform_env, validate_environment
+from generator.writer import write_customer
+from tests.support import REPO, render_tree
+
+META_ARGUMENTS = {"count", "for_each", "provider", "depends_on", "lifecycle", "dynamic", "connection", "provisioner"}
+
+
+@pytest.mark.terraform_bin
+def test_every_generated_file_is_canonical(tmp_path, project):
+    """terraform fmt only reads .tf files, so every generated .hcl is checked under a .tf name too."""
+    tree = render_tree(project)
+    for path, text in tree.items():
+        target = tmp_path / "fmt" / (path + (".tf" if path.endswith(".hcl") else ""))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    shutil.copy2(REPO / "root.hcl", tmp_path / "fmt" / "root.hcl.tf")
+    result = subprocess.run(["terraform", "fmt", "-check", "-recursive", "-list=true", str(tmp_path / "fmt")],
+                            capture_output=True, text=True, env={"PATH": "/usr/local/bin:/usr/bin:/bin",
+                                                                  "TF_CLI_CONFIG_FILE": "/dev/null"})
+    assert result.returncode == 0, "not canonical:\n" + result.stdout + result.stderr
+
+
+@pytest.fixture(scope="session")
+def provider_schema(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("schema")
+    (folder / "versions.tf").write_text(
+        'terraform {\n  required_providers {\n    aws = {\n      source  = "hashicorp/aws"\n'
+        '      version = ">= 5.100, < 7.0"\n    }\n  }\n}\n')
+    env = terraform_env(folder)
+    subprocess.run(["terraform", "init", "-backend=false", "-input=false"], cwd=folder, env=env, check=True,
+                   capture_output=True)
+    out = subprocess.run(["terraform", "providers", "schema", "-json"], cwd=folder, env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)["provider_schemas"]["registry.terraform.io/hashicorp/aws"]
+
+
+def _check_block(body, schema, where, problems):
+    attributes = schema.get("attributes", {})
+    blocks = schema.get("block_types", {})
+    for key, value in body.items():
+        if key in META_ARGUMENTS and key != "dynamic":
+            continue
+        if key == "dynamic":
+            for name, spec in value.items():
+                if name not in blocks:
+                    problems.append(f"{where}: unknown block {name}")
+                    continue
+                for content in (spec if isinstance(spec, list) else [spec]):
+                    _check_block(content.get("content", {}), blocks[name]["block"], f"{where}.{name}", problems)
+            continue
+        if key in attributes:
+            if attributes[key].get("deprecated"):
+                problems.append(f"{where}.{key}: deprecated argument")
+            if attributes[key].get("computed") and not attributes[key].get("optional") \
+                    and not attributes[key].get("required"):
+                problems.append(f"{where}.{key}: read-only attribute set")
+        elif key in blocks:
+            if blocks[key]["block"].get("deprecated"):
+                problems.append(f"{where}.{key}: deprecated block")
+            for item in (value if isinstance(value, list) else [value]):
+                if isinstance(item, dict):
+                    _check_block(item, blocks[key]["block"], f"{where}.{key}", problems)
+        else:
+            problems.append(f"{where}.{key}: no such argument in the AWS provider")
+
+
+@pytest.mark.terraform
+def test_no_module_uses_an_unknown_or_deprecated_argument(provider_schema):
+    problems: list[str] = []
+    for path in sorted((REPO / "templates" / "modules").glob("*/*.tf")):
+        body = pygohcl.loads(path.read_text())
+        for kind, schemas in (("resource", "resource_schemas"), ("data", "data_source_schemas")):
+            for rtype, instances in (body.get(kind) or {}).items():
+                if rtype not in provider_schema[schemas]:
+                    if rtype != "terraform_data":
+                        problems.append(f"{path.relative_to(REPO)}: unknown {kind} type {rtype}")
+                    continue
+                for name, block in instances.items():
+                    _check_block(block, provider_schema[schemas][rtype]["block"],
+                                 f"{path.relative_to(REPO)}: {rtype}.{name}", problems)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.terraform
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_every_environment_validates_and_plans_and_applies_under_a_mock_provider(project, environment):
+    tree = render_tree(project)
+    write_customer(project, "customer-x", tree)
+    customer = resolve_customer(project, "customer-x")
+    env = next(e for e in customer.environments if e.name == environment)
+    problems = validate_environment(project, env, project.output_dir / "customer-x" / "infra" / "modules")
+    assert problems == []
+
+
+@pytest.mark.terraform
+def test_fgen_validate_terraform_reports_a_broken_module(project, fgen):
+    assert fgen("render", "customer-x")[0] == 0
+    variables = project.output_dir / "customer-x/infra/modules/kms/main.tf"
+    variables.write_text(variables.read_text().replace("enable_key_rotation     = true",
+                                                       "enable_key_rotation     = true\n  no_such_argument = 1"))
+    code, out, err = fgen("validate", "customer-x", "--terraform")
+    assert code == 1
+    assert "terraform validate failed" in err and "no_such_argument" in err
