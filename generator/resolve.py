@@ -18,6 +18,7 @@ from .components import CATALOGUE, BY_NAME, EnvContext
 from .errors import InputError, Problem
 from .merge import Layer, Merged, merge_layers
 from .project import CUSTOMER_FILE, Project, check_customer_name, check_env_name
+from .secrets import scan_document
 from .schema.manifest import PROFILE_KEYS, manifest_model
 from .yamlload import Document, KeyPath, format_path, load_yaml
 
@@ -100,6 +101,8 @@ def resolve_customer(project: Project, name: str, only_envs: list[str] | None = 
             documents[label] = load_yaml(path, project.rel(path))
         except InputError as exc:
             problems.extend(exc.problems)
+            continue
+        problems.extend(scan_document(documents[label]))
     if problems:
         raise InputError(problems)
 
