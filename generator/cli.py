@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, FgenError
+from .errors import EXIT_FAILED, EXIT_OK, FgenError
 from .pipeline import CustomerResult, Options, overall_exit, run_customers
 from .project import Project, check_customer_name, check_env_name, find_project
 
@@ -218,6 +218,142 @@ def lint(format_: FormatOpt = Format.text) -> None:
     raise typer.Exit(EXIT_FAILED if problems else EXIT_OK)
 
 
+def _environment(project: Project, customer: str, env: str):
+    from .resolve import resolve_customer
+
+    check_customer_name(customer)
+    check_env_name(env)
+    if customer not in project.customer_names():
+        raise FgenError(f"no customer '{customer}' under customers/")
+    resolved = resolve_customer(project, customer, only_envs=[env])
+    return resolved.environments[0]
+
+
+@app.command()
+def explain(
+    customer: Annotated[str, typer.Argument(help="Customer name.")],
+    env: Annotated[str, typer.Argument(help="Environment name.")],
+    key: Annotated[str, typer.Argument(help="Key path, e.g. vpc.cidr or services.auth (a prefix shows every "
+                                        "value below it).")] = "",
+    format_: FormatOpt = Format.text,
+) -> None:
+    """Show a resolved value and every layer (profile, customer, environment) that set it, with file:line."""
+    from .explain import explain as run_explain
+
+    try:
+        results = run_explain(_environment(_project(), customer, env), key)
+    except FgenError as exc:
+        raise _fail(exc) from None
+    if format_ is Format.json:
+        print(json.dumps({"customer": customer, "environment": env, "values": [r.to_json() for r in results]},
+                         indent=2))
+        return
+    out = _console()
+    for r in results:
+        out.print(f"[bold]{r.path}[/bold] = {json.dumps(r.value, default=str)}")
+        if not r.settings:
+            out.print("    (schema default: no manifest or profile sets it)", markup=False)
+        for index, setting in enumerate(r.settings):
+            won = index == len(r.settings) - 1
+            mark = "[green]wins[/green]" if won else "[dim]overridden[/dim]"
+            out.print(f"    {mark}  {setting.layer:<11} {setting.file}:{setting.line}  ", end="")
+            out.print(json.dumps(setting.value, default=str), markup=False)
+
+
+class GraphFormat(str, Enum):
+    mermaid = "mermaid"
+    dot = "dot"
+    json = "json"
+
+
+@app.command()
+def graph(
+    customer: Annotated[str, typer.Argument(help="Customer name.")],
+    env: Annotated[str, typer.Option("--env", help="Environment.")] = "prod",
+    format_: Annotated[GraphFormat, typer.Option("--format", help="mermaid, dot or json.")] = GraphFormat.mermaid,
+) -> None:
+    """Print the unit dependency graph of one environment."""
+    from .graph import render_graph
+
+    try:
+        print(render_graph(_environment(_project(), customer, env), format_.value))
+    except FgenError as exc:
+        raise _fail(exc) from None
+
+
+@app.command()
+def new(
+    customer: Annotated[str, typer.Argument(help="New customer name (lowercase, DNS-safe).")],
+    region: Annotated[str, typer.Option("--region", help="Primary AWS region.")],
+    domain: Annotated[str, typer.Option("--domain", help="The customer's DNS domain.")],
+    owner: Annotated[str, typer.Option("--owner", help="Owner email (alerts, budgets).")],
+    env: Annotated[Optional[list[str]], typer.Option("--env", help="Environment, as NAME or NAME=PROFILE "
+                                                     "(repeatable; default dev and prod).")] = None,
+) -> None:
+    """Scaffold a commented, valid manifest set for a new customer and render it at once."""
+    from .resolve import available_profiles
+    from .scaffold import scaffold_manifests
+
+    try:
+        project = _project()
+        check_customer_name(customer)
+        folder = project.customers_dir / customer
+        if folder.exists() or (project.output_dir / customer).exists():
+            raise FgenError(f"customer '{customer}' exists already; fgen new never overwrites a customer")
+        profiles = available_profiles(project)
+        envs: dict[str, str] = {}
+        for item in env or ["dev", "prod"]:
+            name, _, profile = item.partition("=")
+            check_env_name(name)
+            profile = profile or name
+            if profile not in profiles:
+                raise FgenError(f"--env {item}: no profile '{profile}'; use NAME=PROFILE with one of "
+                                f"{', '.join(profiles)}")
+            envs[name] = profile
+        files = scaffold_manifests(customer, region, domain, owner, envs)
+        folder.mkdir(parents=True)
+        for name, text in files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        from .resolve import resolve_customer
+
+        try:
+            resolve_customer(project, customer)
+        except FgenError:
+            import shutil
+
+            shutil.rmtree(folder)
+            raise
+    except FgenError as exc:
+        raise _fail(exc) from None
+    print(f"created {project.rel(folder)}/ ({', '.join(files)})")
+    results = run_customers(project, [customer], Options(debug=_State.debug), 1)
+    _report(results, Format.text, "write")
+    raise typer.Exit(overall_exit(results))
+
+
+@app.command()
+def changed(
+    since: Annotated[str, typer.Option("--since", help="Git ref to compare the generated files with.")],
+    format_: FormatOpt = Format.text,
+) -> None:
+    """List the customers, environments and units whose generated files changed since a git ref,
+    in dependency order (JSON: a CI matrix)."""
+    from .changed import changes_since
+
+    try:
+        data = changes_since(_project(), since)
+    except FgenError as exc:
+        raise _fail(exc) from None
+    if format_ is Format.json:
+        print(json.dumps(data, indent=2))
+        return
+    if not data["customers"]:
+        print(f"nothing generated changed since {since}")
+    for customer in data["customers"]:
+        for env in customer["environments"]:
+            print(f"{customer['customer']}/{env['environment']}: {', '.join(env['units'])}")
+
+
 def _status_printer(format_: Format):
     if format_ is Format.json or not sys.stderr.isatty():
         return None
@@ -266,6 +402,12 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:  # a bug: a short message, the traceback only with --debug
+        if _State.debug or "--debug" in sys.argv:
+            raise
+        print(f"error: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+              file=sys.stderr)
+        sys.exit(EXIT_FAILED)
 
 
 if __name__ == "__main__":  # pragma: no cover

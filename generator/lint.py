@@ -19,7 +19,7 @@ from .resolve import available_profiles, resolve_customer
 from .scaffold import scaffold_manifests
 
 #: the filters a template may end an output expression with, per kind of template
-SAFE_FILTERS = {".hcl.j2": {"hcl", "hcl_comment"}, ".md.j2": {"md", "md_comment", "hcl_comment"}}
+SAFE_FILTERS = {".hcl.j2": {"hcl", "hcl_comment"}, ".md.j2": {"md", "md_comment", "md_code"}}
 PROBE = "lint-probe"
 
 

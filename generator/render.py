@@ -69,6 +69,11 @@ def _environment(templates_dir: str) -> jinja2.Environment:
     )
     env.filters["hcl"] = _hcl
     env.filters["hcl_comment"] = hcl_comment
+    from .docs import md
+
+    env.filters["md"] = md
+    env.filters["md_comment"] = lambda lines: " ".join(str(line) for line in lines).replace("--", "- -")
+    env.filters["md_code"] = lambda value: str(value).replace("`", "'")
     return env
 
 

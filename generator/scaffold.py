@@ -4,9 +4,24 @@ from __future__ import annotations
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../../docs/manifest.schema.json"
 
+_DR_PAIRS = {"us-east-1": "us-west-2", "us-east-2": "us-west-2", "us-west-2": "us-east-1", "us-west-1": "us-east-2",
+             "eu-west-1": "eu-central-1", "eu-central-1": "eu-west-1", "eu-west-2": "eu-west-1",
+             "eu-west-3": "eu-central-1", "eu-north-1": "eu-central-1", "ap-southeast-1": "ap-southeast-2",
+             "ap-southeast-2": "ap-southeast-1", "ap-northeast-1": "ap-northeast-3", "ca-central-1": "us-east-2"}
+
+
+def default_dr_region(region: str) -> str:
+    """A sensible disaster-recovery region for ``region``: a known pair, else another of its geography."""
+    from .schema.types import REGION_AZS
+
+    if region in _DR_PAIRS:
+        return _DR_PAIRS[region]
+    geography = region.split("-")[0]
+    return next((r for r in REGION_AZS if r != region and r.startswith(geography + "-")), "us-east-1")
+
 
 def scaffold_manifests(name: str, region: str, domain: str, owner: str, environments: dict[str, str],
-                       account_ids: dict[str, str] | None = None) -> dict[str, str]:
+                       account_ids: dict[str, str] | None = None, dr_region: str | None = None) -> dict[str, str]:
     """``environments`` maps environment name -> profile. Returns file name -> YAML text."""
     account_ids = account_ids or {env: f"{index + 1:012d}" for index, env in enumerate(environments)}
     accounts = "\n".join(f'    {env}: "{account_ids[env]}"  # TODO: the real account id' for env in environments)
@@ -21,6 +36,7 @@ customer:
 
 aws:
   region: {region}
+  dr_region: {dr_region or default_dr_region(region)}  # backups and replicas are copied here
   accounts:
 {accounts}
 
@@ -28,6 +44,8 @@ dns:
   domain: {domain}
   # TODO: the ACM certificate for the ALB, in {region}
   certificate_arn: arn:aws:acm:{region}:{account_ids[next(iter(environments))]}:certificate/00000000-0000-4000-8000-000000000000
+  # TODO: the ACM certificate for CloudFront, which must live in us-east-1
+  cloudfront_certificate_arn: arn:aws:acm:us-east-1:{account_ids[next(iter(environments))]}:certificate/00000000-0000-4000-8000-000000000001
 """
     files = {"customer.yaml": customer}
     for index, (env, profile) in enumerate(environments.items()):

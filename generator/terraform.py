@@ -81,6 +81,16 @@ def _mock_data(env: EnvContext) -> dict[str, dict[str, Any]]:
     return data
 
 
+def _mock_resources(env: EnvContext) -> dict[str, dict[str, Any]]:
+    """Computed attributes components need realistic under the mock provider (``mock_resources``)."""
+    data: dict[str, dict[str, Any]] = {}
+    for name, component in BY_NAME.items():
+        if env.enabled(name):
+            for rtype, values in getattr(component, "mock_resources", {}).items():
+                data.setdefault(rtype, {}).update(values)
+    return data
+
+
 def harness_files(project: Project, env: EnvContext, arn_types: set[str] = frozenset()) -> dict[str, str]:
     """The root module and test file that exercise one environment, keyed by relative path.
 
@@ -101,12 +111,11 @@ def harness_files(project: Project, env: EnvContext, arn_types: set[str] = froze
     for unit in units:
         lines = [f'module "{_label(unit.name)}" {{', f'  source = "./modules/{unit.module}"']
         aliases = BY_NAME[unit.name].provider_aliases
-        if aliases:
-            mapping = {f"aws.{a}": Output("__provider__", a) for a in aliases}
+        if aliases:  # an explicit providers map replaces the implicit default, so pass it too
             lines.append("  providers = {")
+            lines.append("    aws = aws")
             lines += [f"    aws.{a} = aws.{a}" for a in aliases]
             lines.append("  }")
-            del mapping
         for key, value in unit.inputs.items():
             lines.append(f"  {encode_key(key)} = {encode(value, module_ref, '  ')}")
         lines.append("}")
@@ -116,9 +125,13 @@ def harness_files(project: Project, env: EnvContext, arn_types: set[str] = froze
         inner = [f"  alias = {encode(alias)}"] if alias else []
         for source, values in sorted(_mock_data(env).items()):
             inner.append(f'  mock_data "{source}" {{\n    defaults = {encode(values, indent="    ")}\n  }}')
-        for rtype in sorted(arn_types):
-            arn = f"arn:aws:{rtype.removeprefix('aws_').split('_')[0]}:{env.region}:{env.account_id}:{rtype}/mock"
-            inner.append(f'  mock_resource "{rtype}" {{\n    defaults = {{\n      arn = {encode(arn)}\n    }}\n  }}')
+        resources = _mock_resources(env)
+        for rtype in sorted(set(arn_types) | set(resources)):
+            defaults = dict(resources.get(rtype, {}))
+            if rtype in arn_types:
+                service = rtype.removeprefix("aws_").split("_")[0]
+                defaults.setdefault("arn", f"arn:aws:{service}:{env.region}:{env.account_id}:{rtype}/mock")
+            inner.append(f'  mock_resource "{rtype}" {{\n    defaults = {encode(defaults, indent="    ")}\n  }}')
         mocks.append('mock_provider "aws" {\n' + "\n\n".join(inner) + "\n}\n")
     runs = ['run "plan" {\n  command = plan\n}\n', 'run "apply" {\n  command = apply\n}\n']
     return {

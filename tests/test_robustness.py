@@ -4,7 +4,6 @@ that passes validation or exits 2 with a clean message; nothing else."""
 from __future__ import annotations
 
 import re
-import string
 
 import pygohcl
 import pytest

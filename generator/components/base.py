@@ -30,10 +30,26 @@ class Component:
     Settings: ClassVar[type[BaseModel] | None] = None
     #: example values of this module's outputs, used as mock_outputs by the units that depend on it
     mock_outputs: ClassVar[dict[str, Any]] = {}
+    #: data sources / resources the mock provider of `terraform test` must answer realistically:
+    #: {"aws_<type>": {attribute: value}}
+    mock_data: ClassVar[dict[str, dict[str, Any]]] = {}
+    mock_resources: ClassVar[dict[str, dict[str, Any]]] = {}
     #: extra providers the module needs besides the default aws one (e.g. "us_east_1", "dr")
     provider_aliases: ClassVar[tuple[str, ...]] = ()
     #: AWS service principals that must be allowed to use the customer KMS key for this component
     kms_service_principals: ClassVar[tuple[str, ...]] = ()
+
+    #: architecture diagram: this unit's label and the units (or "users") that send it traffic or data
+    diagram_label: ClassVar[str] = ""
+    diagram_from: ClassVar[tuple[str, ...]] = ()
+
+    def summary(self, env: "EnvContext") -> dict[str, Any]:
+        """Facts for the customer's generated README table, label -> value (empty: nothing to show)."""
+        return {}
+
+    def mocks(self, env: "EnvContext") -> dict[str, Any]:
+        """Mock outputs for this environment (override when an output is keyed by manifest names)."""
+        return dict(self.mock_outputs)
 
     def settings(self, env: "EnvContext") -> Any:
         return getattr(env.manifest, self.name) if self.Settings is not None else None

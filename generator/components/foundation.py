@@ -9,7 +9,8 @@ from pydantic import Field, model_validator
 
 from ..errors import Problem
 from ..schema.base import StrictModel
-from ..schema.types import REGION_AZS, Cidr, LogRetentionDays, VpcCidr
+from ..schema.types import REGION_AZS, Cidr, VpcCidr
+from .application import S3_ACCESS_LOG_PREFIX
 from .base import Component, EnvContext
 
 # --- KMS ----------------------------------------------------------------------------------------
@@ -33,6 +34,10 @@ class Kms(Component):
 
     def enabled(self, env: EnvContext) -> bool:
         return True  # everything else is encrypted with it
+
+    def summary(self, env: EnvContext) -> dict[str, Any]:
+        s: KmsSettings = self.settings(env)
+        return {"KMS key deletion window (days)": s.deletion_window_days}
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: KmsSettings = self.settings(env)
@@ -126,6 +131,12 @@ class Vpc(Component):
     def enabled(self, env: EnvContext) -> bool:
         return True
 
+    def summary(self, env: EnvContext) -> dict[str, Any]:
+        s: VpcSettings = self.settings(env)
+        return {"VPC CIDR": s.cidr, "Availability zones": s.az_count,
+                "NAT gateways": 1 if s.nat_gateways == "single" else s.az_count,
+                "Flow logs": s.flow_logs.traffic_type}
+
     def check(self, env: EnvContext) -> list[Problem]:
         s: VpcSettings = self.settings(env)
         available = REGION_AZS[env.region]
@@ -168,30 +179,61 @@ class LifecycleSettings(StrictModel):
         return self
 
 
+class ReplicationSettings(StrictModel):
+    enabled: bool = Field(description="Replicate every object version to a bucket in aws.dr_region (prod).")
+    bucket_name: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$",
+                                    description="Replica bucket name; default <customer>-<env>-assets-dr-<account id>.")
+    storage_class: Literal["STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR"] = Field(
+        description="Storage class of the replicas (STANDARD_IA: a DR copy is rarely read).")
+
+
 class AssetsSettings(StrictModel):
     bucket_name: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$",
                                     description="Bucket name; default <customer>-<env>-assets-<account id>.")
     force_destroy: bool = Field(description="Allow destroying a non-empty bucket (refused in production).")
     lifecycle: LifecycleSettings
+    replication: ReplicationSettings = Field(description="Cross-region replication to the DR region.")
 
 
 class Assets(Component):
+    """The assets bucket; its server access logs go to the log bucket, and in production it is
+    replicated to the DR region (the ``aws.dr`` provider). With the cdn unit, that unit owns the
+    bucket policy (the OAC grant names the distribution, which exists only after this unit)."""
+
     name = "assets"
     module = "s3_assets"
     description = "S3 bucket for the game's static assets (versioned, SSE-KMS, private, TLS only)."
     Settings = AssetsSettings
+    provider_aliases = ("dr",)
     mock_outputs = {
         "bucket_name": "mock-assets",
         "bucket_arn": "arn:aws:s3:::mock-assets",
         "bucket_regional_domain_name": "mock-assets.s3.eu-west-1.amazonaws.com",
+        "replica_bucket_arn": "arn:aws:s3:::mock-assets-dr",
     }
+
+    diagram_label = "S3 static assets"
+    diagram_from = ("cdn",)
 
     def enabled(self, env: EnvContext) -> bool:
         return True
 
+    def summary(self, env: EnvContext) -> dict[str, Any]:
+        s: AssetsSettings = self.settings(env)
+        replication = s.replication
+        return {"Assets bucket": self.bucket_name(env),
+                "Assets to IA / Glacier (days)": f"{s.lifecycle.transition_to_ia_days or '—'} / "
+                                                 f"{s.lifecycle.transition_to_glacier_days or '—'}",
+                "Assets replication": (f"{env.manifest.aws.dr_region} ({replication.storage_class})"
+                                       if replication.enabled else "off")}
+
     def bucket_name(self, env: EnvContext) -> str:
         s: AssetsSettings = self.settings(env)
         return s.bucket_name or f"{env.prefix}-assets-{env.account_id}"
+
+    def replica_bucket_name(self, env: EnvContext) -> str:
+        s: AssetsSettings = self.settings(env)
+        return s.replication.bucket_name or f"{env.prefix}-assets-dr-{env.account_id}"
 
     def check(self, env: EnvContext) -> list[Problem]:
         s: AssetsSettings = self.settings(env)
@@ -201,10 +243,24 @@ class Assets(Component):
                                         "than 63 characters; set assets.bucket_name"))
         if env.is_production and s.force_destroy:
             problems.append(env.problem(("assets", "force_destroy"), "production buckets may not be force-destroyed"))
+        if s.replication.enabled:
+            if env.manifest.aws.dr_region is None:
+                problems.append(env.problem(("assets", "replication", "enabled"),
+                                            "replication copies the assets to the DR region, but aws.dr_region is "
+                                            "not set; set aws.dr_region or assets.replication.enabled: false"))
+            if len(self.replica_bucket_name(env)) > 63:
+                problems.append(env.problem(("assets", "replication"),
+                                            f"the default replica bucket name {self.replica_bucket_name(env)!r} is "
+                                            "longer than 63 characters; set assets.replication.bucket_name"))
+            elif self.replica_bucket_name(env) == self.bucket_name(env):
+                problems.append(env.problem(("assets", "replication", "bucket_name"),
+                                            "the replica bucket must differ from the assets bucket"))
         return problems
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: AssetsSettings = self.settings(env)
+        replication = s.replication
+        kms: KmsSettings = env.manifest.kms
         return {
             "bucket_name": self.bucket_name(env),
             "kms_key_arn": env.out("kms", "key_arn"),
@@ -213,4 +269,14 @@ class Assets(Component):
             "transition_to_glacier_days": s.lifecycle.transition_to_glacier_days,
             "noncurrent_version_expiration_days": s.lifecycle.noncurrent_version_expiration_days,
             "abort_incomplete_multipart_upload_days": s.lifecycle.abort_incomplete_multipart_upload_days,
+            "access_log_bucket": env.out("log_bucket", "bucket_name"),
+            # the log bucket grants S3 server access logging writes below S3_ACCESS_LOG_PREFIX only
+            "access_log_prefix": f"{S3_ACCESS_LOG_PREFIX}/{self.bucket_name(env)}/",
+            # with a CDN the cdn unit writes the whole bucket policy (TLS-only deny + the OAC grant)
+            "manage_bucket_policy": not env.enabled("cdn"),
+            "replication_enabled": replication.enabled,
+            "replica_bucket_name": self.replica_bucket_name(env) if replication.enabled else None,
+            "replica_storage_class": replication.storage_class,
+            "replica_kms_deletion_window_in_days": kms.deletion_window_days,
+            "replication_role_name": f"{env.prefix}-assets-replication" if replication.enabled else None,
         }

@@ -51,6 +51,10 @@ class ServiceSettings(StrictModel):
     critical: bool = Field(description="Critical services never run on FARGATE_SPOT in production.")
     spot: bool = Field(description="Run on FARGATE_SPOT (refused for critical services in production).")
     read_only_root_filesystem: bool = Field(description="Mount the container's root filesystem read-only.")
+    deployment: Literal["rolling", "blue_green"] = Field(
+        default="rolling",
+        description="rolling: ECS rolling update with circuit-breaker rollback; blue_green: CodeDeploy shifts "
+                    "traffic to a green task set (needs the codedeploy section enabled).")
     environment: dict[EnvVarName, str] = Field(default_factory=dict, description="Plain environment variables.")
     secrets: dict[EnvVarName, ParameterName] = Field(
         default_factory=dict,

@@ -50,7 +50,7 @@ data "aws_iam_policy_document" "key" {
 
     content {
       sid       = "AwsServices"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+      actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*"]
       resources = ["*"]
 
       principals {

@@ -5,6 +5,8 @@ terraform {
     aws = {
       source  = "hashicorp/aws"
       version = ">= 5.100, < 7.0"
+      # the DR region, for the replica bucket and its key (unused when replication is off)
+      configuration_aliases = [aws.dr]
     }
   }
 }

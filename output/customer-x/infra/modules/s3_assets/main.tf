@@ -83,6 +83,9 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
   depends_on = [aws_s3_bucket_versioning.this]
 }
 
+# The TLS-only bucket policy lives here unless the cdn unit owns it: CloudFront's Origin Access
+# Control grant names the distribution ARN, which exists only after the cdn unit, so with a CDN the
+# cdn module writes the bucket's whole policy (the same TLS-only deny plus the OAC read grant).
 data "aws_iam_policy_document" "bucket" {
   statement {
     sid       = "DenyInsecureTransport"
@@ -104,8 +107,29 @@ data "aws_iam_policy_document" "bucket" {
 }
 
 resource "aws_s3_bucket_policy" "this" {
+  count = var.manage_bucket_policy ? 1 : 0
+
   bucket = aws_s3_bucket.this.id
   policy = data.aws_iam_policy_document.bucket.json
 
   depends_on = [aws_s3_bucket_public_access_block.this]
+}
+
+moved {
+  from = aws_s3_bucket_policy.this
+  to   = aws_s3_bucket_policy.this[0]
+}
+
+# S3 server access logs of the bucket go to the log bucket (SSE-S3: server access logging cannot
+# write to SSE-KMS buckets), partitioned by event time.
+resource "aws_s3_bucket_logging" "this" {
+  bucket        = aws_s3_bucket.this.id
+  target_bucket = var.access_log_bucket
+  target_prefix = var.access_log_prefix
+
+  target_object_key_format {
+    partitioned_prefix {
+      partition_date_source = "EventTime"
+    }
+  }
 }

@@ -1,0 +1,86 @@
+"""`fgen changed --since REF`: which customers, environments and units a change touches.
+
+Compares the generated files between a git ref and the working tree. A changed module touches
+every unit that uses it; a changed environment config touches every unit of that environment.
+Units come out in dependency order, ready for a CI matrix.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections import defaultdict
+from typing import Any
+
+from .errors import InputError
+from .graph import topological, unit_graph
+from .plan import environment_units
+from .project import Project
+from .resolve import resolve_customer
+
+
+def changed_paths(project: Project, since: str) -> list[str]:
+    def git(*args: str) -> str:
+        result = subprocess.run(["git", *args], cwd=project.root, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise InputError(f"git {' '.join(args)}: {result.stderr.strip() or 'failed'}")
+        return result.stdout
+
+    git("rev-parse", "--verify", f"{since}^{{commit}}")
+    paths = set(git("diff", "--name-only", since, "--", "output/", "root.hcl").split())
+    paths |= set(git("ls-files", "--others", "--exclude-standard", "--", "output/").split())
+    return sorted(paths)
+
+
+def changes_since(project: Project, since: str) -> dict[str, Any]:
+    touched: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    modules: dict[str, set[str]] = defaultdict(set)
+    whole_env: dict[str, set[str]] = defaultdict(set)
+    paths = changed_paths(project, since)
+    if "root.hcl" in paths:  # the root config shapes every unit: every environment of every customer
+        for customer in project.customer_names():
+            folder = project.customer_output(customer) / "infra" / "config"
+            if folder.is_dir():
+                whole_env[customer].update(p.stem for p in folder.glob("*.hcl"))
+    for path in paths:
+        parts = path.split("/")
+        if len(parts) < 4 or parts[0] != "output" or parts[2] != "infra":
+            continue
+        customer = parts[1]
+        if parts[3] == "environments" and len(parts) >= 6:
+            touched[customer][parts[4]].add("/".join(parts[5:-1]))
+        elif parts[3] == "modules" and len(parts) >= 5:
+            modules[customer].add(parts[4])
+        elif parts[3] == "config" and len(parts) == 5:
+            whole_env[customer].add(parts[4].removesuffix(".hcl"))
+    result: list[dict[str, Any]] = []
+    matrix: list[dict[str, str]] = []
+    for customer in sorted(set(touched) | set(modules) | set(whole_env)):
+        envs_out = []
+        try:
+            resolved = resolve_customer(project, customer)
+            environments = {e.name: e for e in resolved.environments}
+        except (InputError, FileNotFoundError):
+            environments = {}
+        for env_name in sorted(set(touched[customer]) | whole_env[customer] | (set(environments) if modules[customer] else set())):
+            env = environments.get(env_name)
+            units = set(touched[customer].get(env_name, set()))
+            if env is not None:
+                for unit in environment_units(env):
+                    if unit.module in modules[customer] or env_name in whole_env[customer]:
+                        units.add(unit.name)
+                order = topological(unit_graph(env))
+                ordered = [u for u in order if u in units] + sorted(units - set(order))
+            else:
+                # manifests that no longer resolve, or a removed environment: fall back to the units on disk
+                folder = project.customer_output(customer) / "infra" / "environments" / env_name
+                if env_name in whole_env[customer] and folder.is_dir():
+                    units |= {p.parent.relative_to(folder).as_posix() for p in folder.rglob("terragrunt.hcl")}
+                ordered = sorted(units)
+            if not ordered:
+                continue
+            envs_out.append({"environment": env_name, "units": ordered})
+            matrix.append({"customer": customer, "environment": env_name,
+                           "path": f"output/{customer}/infra/environments/{env_name}"})
+        if envs_out:
+            result.append({"customer": customer, "environments": envs_out})
+    return {"since": since, "customers": result, "matrix": matrix}

@@ -1,0 +1,392 @@
+"""Data components: the PostgreSQL database (RDS) and the Redis/Valkey cache (ElastiCache).
+
+Both live in the VPC's non-public subnets behind the security groups the ``security_groups`` unit
+owns, are encrypted at rest with the customer KMS key and in transit with TLS, and hold no secret
+anywhere in code or inputs: RDS keeps its master password in Secrets Manager (managed by RDS,
+encrypted with the customer key); the cache authenticates by IAM (RBAC user group) or with an AUTH
+token read at apply time from an existing SSM SecureString parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from ..errors import Problem
+from ..schema.base import StrictModel
+from .base import Component, EnvContext
+
+# --- shared value types -------------------------------------------------------------------------
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HHMM = r"([01][0-9]|2[0-3]):([0-5][0-9])"
+_DAILY_RE = re.compile(rf"^{_HHMM}-{_HHMM}$")
+_WEEKLY_RE = re.compile(rf"^({'|'.join(_DAYS)}):{_HHMM}-({'|'.join(_DAYS)}):{_HHMM}$")
+_DAY_MINUTES = 24 * 60
+_WEEK_MINUTES = 7 * _DAY_MINUTES
+
+
+def _between(low: int, high: int) -> AfterValidator:
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _daily_span(value: str) -> tuple[int, int]:
+    """``hh24:mi-hh24:mi`` (UTC) -> (start minute of the day, length in minutes)."""
+    m = _DAILY_RE.match(value)
+    assert m is not None
+    start = int(m[1]) * 60 + int(m[2])
+    end = int(m[3]) * 60 + int(m[4])
+    return start, (end - start) % _DAY_MINUTES
+
+
+def _weekly_span(value: str) -> tuple[int, int]:
+    """``ddd:hh24:mi-ddd:hh24:mi`` (UTC) -> (start minute of the week, length in minutes)."""
+    m = _WEEKLY_RE.match(value)
+    assert m is not None
+    start = _DAYS.index(m[1]) * _DAY_MINUTES + int(m[2]) * 60 + int(m[3])
+    end = _DAYS.index(m[4]) * _DAY_MINUTES + int(m[5]) * 60 + int(m[6])
+    return start, (end - start) % _WEEK_MINUTES
+
+
+def _daily_window(minimum: int) -> AfterValidator:
+    def check(value: str) -> str:
+        if not _DAILY_RE.match(value):
+            raise ValueError(f"must be a daily UTC window 'hh24:mi-hh24:mi' such as '03:00-04:00', got {value!r}")
+        if _daily_span(value)[1] < minimum:
+            raise ValueError(f"must be at least {minimum} minutes long, got {value!r}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _weekly_window(minimum: int) -> AfterValidator:
+    def check(value: str) -> str:
+        if not _WEEKLY_RE.match(value):
+            raise ValueError("must be a weekly UTC window 'ddd:hh24:mi-ddd:hh24:mi' with lowercase days such as "
+                             f"'sun:04:00-sun:05:00', got {value!r}")
+        length = _weekly_span(value)[1]
+        if length < minimum:
+            raise ValueError(f"must be at least {minimum} minutes long, got {value!r}")
+        if length > _DAY_MINUTES:
+            raise ValueError(f"may be at most 24 hours long, got {value!r}")
+        return value
+
+    return AfterValidator(check)
+
+
+def windows_overlap(daily: str, weekly: str) -> bool:
+    """Whether a daily window (every day of the week) overlaps a weekly one."""
+    d_start, d_len = _daily_span(daily)
+    w_start, w_len = _weekly_span(weekly)
+    weekly_minutes = {(w_start + i) % _WEEK_MINUTES for i in range(w_len)}
+    return any((day * _DAY_MINUTES + d_start + i) % _WEEK_MINUTES in weekly_minutes
+               for day in range(7) for i in range(d_len))
+
+
+def _instance_type(prefix: str, families: tuple[str, ...], burstable: tuple[str, ...]) -> AfterValidator:
+    pattern = re.compile(rf"^{prefix}\.([a-z0-9]+)\.(micro|small|medium|large|xlarge|[1-9][0-9]?xlarge)$")
+
+    def check(value: str) -> str:
+        m = pattern.match(value)
+        if not m:
+            raise ValueError(f"must look like {prefix}.<family>.<size> (e.g. {prefix}.{families[0]}.large), "
+                             f"got {value!r}")
+        family, size = m[1], m[2]
+        if family not in families:
+            raise ValueError(f"unsupported instance family {family!r} in {value!r}; use one of "
+                             f"{', '.join(families)}")
+        if family not in burstable and size in ("micro", "small", "medium"):
+            raise ValueError(f"{family} has no {size} size (the smallest is large); got {value!r}")
+        return value
+
+    return AfterValidator(check)
+
+
+# Current-generation families (Graviton and Intel/AMD) that RDS for PostgreSQL and ElastiCache offer.
+RDS_FAMILIES = ("t3", "t4g", "m5", "m5d", "m6g", "m6gd", "m6i", "m6id", "m6in", "m7g", "m7i", "m8g",
+                "r5", "r5b", "r5d", "r6g", "r6gd", "r6i", "r6id", "r6in", "r7g", "r7i", "r8g",
+                "x2g", "x2idn", "x2iedn")
+CACHE_FAMILIES = ("t3", "t4g", "m5", "m6g", "m7g", "r5", "r6g", "r7g", "c7gn")
+_BURSTABLE = ("t3", "t4g")
+
+DbInstanceClass = Annotated[str, _instance_type("db", RDS_FAMILIES, _BURSTABLE)]
+CacheNodeType = Annotated[str, _instance_type("cache", CACHE_FAMILIES, _BURSTABLE)]
+PgIdentifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+SsmParameterName = Annotated[str, StringConstraints(
+    pattern=r"^/?[a-zA-Z0-9_.-]{1,128}(/[a-zA-Z0-9_.-]{1,128})*$", max_length=2048)]
+
+
+def _pi_retention(value: int) -> int:
+    if value in (7, 731) or (value % 31 == 0 and 31 <= value <= 713):
+        return value
+    raise ValueError("must be 7, 731 or a multiple of 31 up to 713 (whole months)")
+
+
+# --- RDS PostgreSQL -----------------------------------------------------------------------------
+
+_RESERVED_PG_USERS = {"rdsadmin", "rdsrepladmin", "rds_superuser", "postgres_fdw", "public", "admin"}
+
+
+def _master_username(value: str) -> str:
+    if value in _RESERVED_PG_USERS or value.startswith(("pg_", "rds")):
+        raise ValueError(f"{value!r} is reserved by PostgreSQL or RDS")
+    return value
+
+
+class RdsSettings(StrictModel):
+    enabled: bool = Field(description="Deploy the PostgreSQL database in this environment.")
+    engine_version: str = Field(pattern=r"^(1[3-7])\.[0-9]{1,2}$",
+                                description="PostgreSQL version, major 13-17 with minor (e.g. '16.4').")
+    instance_class: DbInstanceClass = Field(description="DB instance class, db.<family>.<size>.")
+    db_name: PgIdentifier = Field(description="Name of the database created on the instance.")
+    master_username: Annotated[PgIdentifier, AfterValidator(_master_username)] = Field(
+        description="Master user name; its password is generated and kept in Secrets Manager by RDS.")
+    port: int = Field(ge=1150, le=65535, description="Port PostgreSQL listens on.")
+    allocated_storage_gb: int = Field(ge=20, le=65536, description="Initial gp3 storage, GiB.")
+    max_allocated_storage_gb: int = Field(ge=21, le=65536,
+                                          description="Storage autoscaling ceiling, GiB (above allocated_storage_gb).")
+    multi_az: bool = Field(description="Synchronous standby in another zone (required in production).")
+    deletion_protection: bool = Field(description="Refuse deletion of the instance (required in production).")
+    final_snapshot: bool = Field(description="Take a final snapshot when the instance is deleted "
+                                 "(required in production).")
+    backup_retention_days: Annotated[int, _between(1, 35)] = Field(
+        description="Days automated backups are kept (1-35).")
+    backup_window: Annotated[str, _daily_window(30)] = Field(
+        description="Daily UTC backup window 'hh24:mi-hh24:mi', at least 30 minutes.")
+    maintenance_window: Annotated[str, _weekly_window(30)] = Field(
+        description="Weekly UTC maintenance window 'ddd:hh24:mi-ddd:hh24:mi'; must not overlap backup_window.")
+    log_min_duration_statement_ms: int = Field(ge=-1, le=2147483647,
+                                               description="Log statements slower than this, ms (-1: off).")
+    performance_insights_retention_days: Annotated[int, AfterValidator(_pi_retention)] = Field(
+        description="Performance Insights retention: 7, 731 or a multiple of 31 up to 713.")
+    monitoring_interval_seconds: Literal[0, 1, 5, 10, 15, 30, 60] = Field(
+        description="Enhanced monitoring interval in seconds (0: off).")
+    read_replicas: int = Field(ge=0, le=5, description="Read replicas, spread over the other zones.")
+    apply_immediately: bool = Field(description="Apply modifications at once instead of in the maintenance window.")
+
+
+class Rds(Component):
+    name = "rds"
+    module = "rds_postgres"
+    description = "PostgreSQL on RDS: encrypted, TLS only, password in Secrets Manager, optional read replicas."
+    Settings = RdsSettings
+    diagram_label = "RDS PostgreSQL"
+    diagram_from = ("ecs",)
+    mock_outputs = {
+        "address": "mock-postgres.abcdefghijkl.eu-west-1.rds.amazonaws.com",
+        "port": 5432,
+        "endpoint": "mock-postgres.abcdefghijkl.eu-west-1.rds.amazonaws.com:5432",
+        "db_name": "game",
+        "db_instance_identifier": "mock-postgres",
+        "db_instance_arn": "arn:aws:rds:eu-west-1:111111111111:db:mock-postgres",
+        "db_instance_resource_id": "db-ABCDEFGHIJKLMNOPQRSTUVWXY0",
+        "master_user_secret_arn": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rds!db-mock-AbCdEf",
+        "replica_addresses": ["mock-postgres-replica-1.abcdefghijkl.eu-west-1.rds.amazonaws.com"],
+        "kms_key_arn": "arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000000",
+    }
+
+    #: computed attributes the mock provider must fill (it leaves nested computed blocks empty), by resource type;
+    #: real RDS always returns master_user_secret when manage_master_user_password is true
+    mock_resources = {
+        "aws_db_instance": {
+            "master_user_secret": [{
+                "secret_arn": mock_outputs["master_user_secret_arn"],
+                "kms_key_id": mock_outputs["kms_key_arn"],
+                "secret_status": "active",
+            }],
+        },
+    }
+
+    def identifier(self, env: EnvContext) -> str:
+        return f"{env.prefix}-postgres"
+
+    def summary(self, env: EnvContext) -> dict[str, Any]:
+        s: RdsSettings = self.settings(env)
+        return {"PostgreSQL": f"{s.engine_version} on {s.instance_class}",
+                "PostgreSQL Multi-AZ / read replicas": f"{'yes' if s.multi_az else 'no'} / {s.read_replicas}",
+                "PostgreSQL backups (days)": s.backup_retention_days}
+
+    def check(self, env: EnvContext) -> list[Problem]:
+        if not self.enabled(env):
+            return []
+        s: RdsSettings = self.settings(env)
+        problems = []
+        if s.max_allocated_storage_gb <= s.allocated_storage_gb:
+            problems.append(env.problem(("rds", "max_allocated_storage_gb"),
+                                        f"must be above allocated_storage_gb ({s.allocated_storage_gb}) for storage "
+                                        f"autoscaling, got {s.max_allocated_storage_gb}"))
+        if windows_overlap(s.backup_window, s.maintenance_window):
+            problems.append(env.problem(("rds", "maintenance_window"),
+                                        f"{s.maintenance_window} overlaps the backup window {s.backup_window}"))
+        if env.is_production:
+            for key in ("deletion_protection", "multi_az", "final_snapshot"):
+                if not getattr(s, key):
+                    problems.append(env.problem(("rds", key), "may not be disabled in production"))
+        return problems
+
+    def inputs(self, env: EnvContext) -> dict[str, Any]:
+        s: RdsSettings = self.settings(env)
+        return {
+            "identifier": self.identifier(env),
+            "engine_version": s.engine_version,
+            "instance_class": s.instance_class,
+            "db_name": s.db_name,
+            "master_username": s.master_username,
+            "port": s.port,
+            "allocated_storage": s.allocated_storage_gb,
+            "max_allocated_storage": s.max_allocated_storage_gb,
+            "kms_key_arn": env.out("kms", "key_arn"),
+            "subnet_ids": env.out("vpc", "database_subnet_ids"),
+            "availability_zones": env.out("vpc", "azs"),
+            "security_group_ids": [env.out("security_groups", "rds_security_group_id")],
+            "multi_az": s.multi_az,
+            "deletion_protection": s.deletion_protection,
+            "final_snapshot": s.final_snapshot,
+            "backup_retention_period": s.backup_retention_days,
+            "backup_window": s.backup_window,
+            "maintenance_window": s.maintenance_window,
+            "log_min_duration_statement": s.log_min_duration_statement_ms,
+            "performance_insights_retention_period": s.performance_insights_retention_days,
+            "monitoring_interval": s.monitoring_interval_seconds,
+            "read_replica_count": s.read_replicas,
+            "log_retention_days": env.manifest.logging.retention_days,
+            "apply_immediately": s.apply_immediately,
+        }
+
+
+# --- ElastiCache Redis / Valkey -----------------------------------------------------------------
+
+#: engine -> supported versions (IAM authentication and transit_encryption_mode need Redis OSS 7 or Valkey)
+CACHE_VERSIONS: dict[str, re.Pattern[str]] = {
+    "redis": re.compile(r"^7\.[01]$"),
+    "valkey": re.compile(r"^(7\.2|8\.[0-9])$"),
+}
+CACHE_VERSION_HINT = {"redis": "7.0 or 7.1", "valkey": "7.2 or 8.x"}
+
+
+class RedisSettings(StrictModel):
+    enabled: bool = Field(description="Deploy the cache in this environment.")
+    engine: Literal["redis", "valkey"] = Field(description="Cache engine: redis (Redis OSS) or valkey.")
+    engine_version: str = Field(pattern=r"^[0-9]+\.[0-9]+$",
+                                description="Engine version: redis 7.0/7.1, valkey 7.2/8.x.")
+    node_type: CacheNodeType = Field(description="Node type, cache.<family>.<size>.")
+    port: int = Field(ge=1024, le=65535, description="Port the cache listens on.")
+    cluster_mode: Literal["enabled", "disabled"] = Field(
+        description="enabled: sharded (num_node_groups shards); disabled: one primary plus replicas.")
+    num_node_groups: int = Field(ge=1, le=500, description="Shards (cluster mode enabled only; else 1).")
+    replicas_per_node_group: int = Field(ge=0, le=5, description="Replicas per shard (or of the primary).")
+    automatic_failover: bool = Field(description="Promote a replica when the primary fails.")
+    multi_az: bool = Field(description="Place replicas in other zones and fail over across zones.")
+    auth: Literal["iam", "auth_token"] = Field(
+        default="iam", description="iam: RBAC user group with an IAM-authenticated application user; "
+                                   "auth_token: AUTH token read from an existing SSM SecureString parameter.")
+    auth_token_parameter: SsmParameterName | None = Field(
+        default=None, description="Name of the SSM SecureString parameter holding the AUTH token (auth_token only).")
+    app_access_string: str = Field(min_length=1, max_length=1024, pattern=r"^on( .+)?$",
+                                   description="ACL access string of the IAM application user (starts with 'on').")
+    snapshot_retention_days: int = Field(ge=0, le=35, description="Days automatic snapshots are kept (0: none).")
+    snapshot_window: Annotated[str, _daily_window(60)] = Field(
+        description="Daily UTC snapshot window 'hh24:mi-hh24:mi', at least 60 minutes.")
+    maintenance_window: Annotated[str, _weekly_window(60)] = Field(
+        description="Weekly UTC maintenance window 'ddd:hh24:mi-ddd:hh24:mi'; must not overlap snapshot_window.")
+    apply_immediately: bool = Field(description="Apply modifications at once instead of in the maintenance window.")
+
+
+class Redis(Component):
+    name = "redis"
+    module = "redis"
+    description = "ElastiCache Redis OSS / Valkey replication group: encrypted, TLS only, IAM or AUTH token auth."
+    Settings = RedisSettings
+    diagram_label = "ElastiCache"
+    diagram_from = ("ecs",)
+    mock_outputs = {
+        "primary_endpoint_address": "master.mock-redis.abcdef.euw1.cache.amazonaws.com",
+        "reader_endpoint_address": "replica.mock-redis.abcdef.euw1.cache.amazonaws.com",
+        "port": 6379,
+        "replication_group_id": "mock-redis",
+        "replication_group_arn": "arn:aws:elasticache:eu-west-1:111111111111:replicationgroup:mock-redis",
+        "user_group_id": "mock-redis",
+        "app_user_id": "mock-redis-app",
+        "app_user_arn": "arn:aws:elasticache:eu-west-1:111111111111:user:mock-redis-app",
+    }
+    mock_data = {
+        # the provider validates auth_token (16-128 printable characters) even under a mock
+        "aws_ssm_parameter": {"value": "mock-auth-token-0123456789abcdef", "type": "SecureString"},
+    }
+
+    def summary(self, env: EnvContext) -> dict[str, Any]:
+        s: RedisSettings = self.settings(env)
+        nodes = s.num_node_groups * (1 + s.replicas_per_node_group)
+        return {"Cache": f"{s.engine} {s.engine_version} on {nodes} × {s.node_type}",
+                "Cache failover / Multi-AZ": f"{'yes' if s.automatic_failover else 'no'} / "
+                                             f"{'yes' if s.multi_az else 'no'}",
+                "Cache authentication": "IAM (RBAC)" if s.auth == "iam" else "AUTH token (SSM)"}
+
+    def check(self, env: EnvContext) -> list[Problem]:
+        if not self.enabled(env):
+            return []
+        s: RedisSettings = self.settings(env)
+        problems = []
+        if not CACHE_VERSIONS[s.engine].match(s.engine_version):
+            problems.append(env.problem(("redis", "engine_version"),
+                                        f"{s.engine} {s.engine_version} is not supported; use "
+                                        f"{CACHE_VERSION_HINT[s.engine]} (IAM auth and TLS-only mode need them)"))
+        if len(f"{env.prefix}-default") > 40:
+            problems.append(env.problem(("redis",), f"the cache ids derived from '{env.prefix}' exceed ElastiCache's "
+                                        "40 characters; shorten the customer or environment name"))
+        if s.cluster_mode == "disabled" and s.num_node_groups != 1:
+            problems.append(env.problem(("redis", "num_node_groups"),
+                                        f"must be 1 when cluster_mode is disabled, got {s.num_node_groups}"))
+        if s.cluster_mode == "enabled" and not s.automatic_failover:
+            problems.append(env.problem(("redis", "automatic_failover"), "must be true when cluster_mode is enabled"))
+        if s.multi_az and not s.automatic_failover:
+            problems.append(env.problem(("redis", "automatic_failover"), "must be true when multi_az is true"))
+        if s.automatic_failover and s.replicas_per_node_group < 1:
+            problems.append(env.problem(("redis", "replicas_per_node_group"),
+                                        "automatic_failover needs at least 1 replica, got 0"))
+        if s.auth == "auth_token" and s.auth_token_parameter is None:
+            problems.append(env.problem(("redis", "auth"),
+                                        "auth: auth_token needs auth_token_parameter (the SSM SecureString name)"))
+        if s.auth == "iam" and s.auth_token_parameter is not None:
+            problems.append(env.problem(("redis", "auth_token_parameter"), "only used with auth: auth_token"))
+        if windows_overlap(s.snapshot_window, s.maintenance_window):
+            problems.append(env.problem(("redis", "maintenance_window"),
+                                        f"{s.maintenance_window} overlaps the snapshot window {s.snapshot_window}"))
+        if env.is_production:
+            for key in ("automatic_failover", "multi_az"):
+                if not getattr(s, key):
+                    problems.append(env.problem(("redis", key), "may not be disabled in production"))
+        return problems
+
+    def inputs(self, env: EnvContext) -> dict[str, Any]:
+        s: RedisSettings = self.settings(env)
+        return {
+            "name": env.prefix,
+            "engine": s.engine,
+            "engine_version": s.engine_version,
+            "node_type": s.node_type,
+            "port": s.port,
+            "cluster_mode_enabled": s.cluster_mode == "enabled",
+            "num_node_groups": s.num_node_groups,
+            "replicas_per_node_group": s.replicas_per_node_group,
+            "automatic_failover_enabled": s.automatic_failover,
+            "multi_az_enabled": s.multi_az,
+            "kms_key_arn": env.out("kms", "key_arn"),
+            "subnet_ids": env.out("vpc", "private_subnet_ids"),
+            "security_group_ids": [env.out("security_groups", "redis_security_group_id")],
+            "auth_mode": s.auth,
+            "auth_token_parameter_name": s.auth_token_parameter,
+            "app_user_access_string": s.app_access_string,
+            "snapshot_retention_limit": s.snapshot_retention_days,
+            "snapshot_window": s.snapshot_window,
+            "maintenance_window": s.maintenance_window,
+            "apply_immediately": s.apply_immediately,
+            "log_retention_days": env.manifest.logging.retention_days,
+        }

@@ -1,0 +1,306 @@
+"""Edge components: the CloudFront distribution (cdn) and AWS WAF (waf).
+
+Traffic: players -> CloudFront -> (static files) the assets bucket through an Origin Access Control,
+(API and websockets, ``cdn.api_path_patterns``) the ALB over HTTPS. WAF protects both entry points:
+a CLOUDFRONT-scope web ACL (us-east-1) on the distribution and a REGIONAL one on the ALB, which
+stays reachable from the internet unless ``alb.ingress`` is ``cloudfront``.
+
+Ownership across units:
+- the cdn unit writes the assets bucket's whole policy while it exists (TLS-only deny plus the OAC
+  grant bound to the distribution ARN, which only exists after the assets unit); the assets unit
+  then gets ``manage_bucket_policy = false``.
+- the assets objects are SSE-KMS encrypted with the customer key; CloudFront decrypts them as
+  ``cloudfront.amazonaws.com``. The kms unit is applied long before the distribution exists, so
+  the key policy cannot name the distribution (aws:SourceArn) and instead limits the service to
+  this account (aws:SourceAccount), via ``kms_service_principals``. Accepted: only CloudFront
+  distributions of this account, which the account controls anyway, can use that grant.
+- CloudFront access logs go to the log bucket through CloudFront standard logging v2 (CloudWatch
+  Logs vended delivery), which the log bucket grants by policy under ``CLOUDFRONT_LOG_PREFIX``; the
+  legacy ACL-based logging would need ACLs switched back on in the log bucket.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from ..errors import Problem
+from ..schema.base import StrictModel
+from ..schema.services import PathPattern
+from ..schema.types import DomainName
+from .application import CLOUDFRONT_LOG_PREFIX, enabled_services
+from .base import Component, EnvContext
+
+#: ISO 3166-1 alpha-2 country code (format check: two capital letters)
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+#: a key in the assets bucket, as CloudFront's error pages and default root object name it
+PagePath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9_\-.~/]{1,254}$")]
+
+#: HTTP codes CloudFront lets a custom error response replace, and the codes it may answer with
+CLOUDFRONT_ERROR_CODES = (400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504)
+CLOUDFRONT_RESPONSE_CODES = (200, *CLOUDFRONT_ERROR_CODES)
+
+#: AWS managed rule groups every web ACL runs (the anonymous IP list is optional)
+MANAGED_RULE_GROUPS = ("AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet",
+                       "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet")
+
+# --- cdn ----------------------------------------------------------------------------------------
+
+
+class ErrorResponseSettings(StrictModel):
+    error_code: Literal[400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504] = Field(
+        description="HTTP status from the origin that this entry replaces.")
+    response_code: Literal[200, 400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504] = Field(
+        description="HTTP status CloudFront returns instead.")
+    response_page_path: PagePath = Field(description="Page (an object in the assets bucket) CloudFront returns.")
+    ttl: int = Field(ge=0, le=31536000, description="Seconds CloudFront caches the error response.")
+
+
+class CdnSettings(StrictModel):
+    enabled: bool = Field(description="Put CloudFront in front of the assets bucket and the ALB.")
+    aliases: list[DomainName] | None = Field(
+        default=None, min_length=1, max_length=10,
+        description="Domain names the distribution answers to; default [dns.domain]. "
+                    "dns.cloudfront_certificate_arn must cover each.")
+    origin_domain: DomainName | None = Field(
+        default=None,
+        description="DNS name CloudFront uses to reach the ALB; default origin.<dns.domain>. The customer "
+                    "points it at the ALB (CNAME to the ALB's DNS name, see the cdn unit's origin_dns_record "
+                    "output) and dns.certificate_arn (the ALB certificate) must cover it: CloudFront checks "
+                    "the origin's certificate against this name.")
+    price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = Field(
+        description="Edge locations: PriceClass_100 (North America, Europe), PriceClass_200 (+ Asia, Middle "
+                    "East, Africa) or PriceClass_All (every location, lowest latency everywhere).")
+    default_root_object: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_\-.~][A-Za-z0-9_\-.~/]{0,254}$",
+        description="Object served for the root URL, e.g. index.html (no leading slash); null for none.")
+    api_path_patterns: list[PathPattern] = Field(
+        min_length=1, max_length=20,
+        description="Paths CloudFront sends to the ALB uncached (API, websockets); every service's "
+                    "path_patterns must fall under one. Everything else comes from the assets bucket.")
+    custom_error_responses: list[ErrorResponseSettings] = Field(
+        default_factory=list, max_length=11,
+        description="Error pages served from the assets bucket, one per origin error code.")
+    geo_restriction_type: Literal["none", "whitelist", "blacklist"] = Field(
+        default="none", description="CloudFront geo restriction: none, whitelist (only the countries) or "
+                                    "blacklist (all but the countries).")
+    geo_restriction_countries: list[CountryCode] = Field(
+        default_factory=list, max_length=250,
+        description="ISO 3166-1 alpha-2 codes of the geo restriction (empty with type none).")
+    access_log_format: Literal["w3c", "json", "parquet"] = Field(
+        description="Format of the access log files delivered to the log bucket (standard logging v2).")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "CdnSettings":
+        codes = [r.error_code for r in self.custom_error_responses]
+        duplicates = sorted({c for c in codes if codes.count(c) > 1})
+        if duplicates:
+            raise ValueError(f"custom_error_responses lists error_code {duplicates} more than once")
+        if (self.geo_restriction_type == "none") != (not self.geo_restriction_countries):
+            raise ValueError("geo_restriction_countries must be given exactly when geo_restriction_type is "
+                             f"not 'none' (type is '{self.geo_restriction_type}', "
+                             f"{len(self.geo_restriction_countries)} countries)")
+        if len(set(self.api_path_patterns)) != len(self.api_path_patterns):
+            raise ValueError("api_path_patterns lists a pattern more than once")
+        if self.aliases is not None and len(set(self.aliases)) != len(self.aliases):
+            raise ValueError("aliases lists a name more than once")
+        return self
+
+
+def _under(name: str, domain: str) -> bool:
+    return name == domain or name.endswith("." + domain)
+
+
+class Cdn(Component):
+    name = "cdn"
+    module = "cdn"
+    description = ("CloudFront distribution: static assets from S3 through an Origin Access Control, the API "
+                   "and websockets from the ALB, TLS 1.2+, WAF, access logs.")
+    Settings = CdnSettings
+    provider_aliases = ("us_east_1",)  # the access-log delivery (CloudWatch vended logs) lives in us-east-1
+    # The assets are SSE-KMS encrypted with the customer key; CloudFront (OAC) decrypts them. The key
+    # policy limits the service to this account (aws:SourceAccount): it cannot name the distribution,
+    # which is created after the kms unit.
+    kms_service_principals = ("cloudfront.amazonaws.com",)
+    mock_outputs = {
+        "distribution_id": "E2MOCKDISTRIBUTION",
+        "distribution_arn": "arn:aws:cloudfront::111111111111:distribution/E2MOCKDISTRIBUTION",
+        "distribution_domain_name": "d111111abcdef8.cloudfront.net",
+        "distribution_hosted_zone_id": "Z2FDTNDATAQYW2",
+        "origin_dns_record": {"name": "origin.example.com", "type": "CNAME",
+                              "value": "mock-1234567890.eu-west-1.elb.amazonaws.com"},
+    }
+    # managed policies (ids are the same in every account); the mock provider answers with these
+    mock_data = {
+        "aws_cloudfront_cache_policy": {"id": "658327ea-f89d-4fab-a63d-7e88639e58f6"},
+        "aws_cloudfront_origin_request_policy": {"id": "b689b0a8-53d0-40ab-baf2-68738e2966ac"},
+    }
+
+    diagram_label = "CloudFront CDN"
+    diagram_from = ("users",)
+
+    def aliases(self, env: EnvContext) -> list[str]:
+        s: CdnSettings = self.settings(env)
+        return list(s.aliases) if s.aliases is not None else [env.manifest.dns.domain]
+
+    def origin_domain(self, env: EnvContext) -> str:
+        s: CdnSettings = self.settings(env)
+        return s.origin_domain or f"origin.{env.manifest.dns.domain}"
+
+    def summary(self, env: EnvContext) -> dict[str, Any]:
+        s: CdnSettings = self.settings(env)
+        return {"CDN": f"CloudFront, {s.price_class}", "CDN aliases": ", ".join(self.aliases(env)),
+                "CDN origin for the ALB": self.origin_domain(env)}
+
+    def check(self, env: EnvContext) -> list[Problem]:
+        s: CdnSettings = self.settings(env)
+        problems: list[Problem] = []
+        alb = getattr(env.manifest, "alb", None)
+        if not s.enabled:
+            if getattr(alb, "ingress", None) == "cloudfront":
+                problems.append(env.problem(("alb", "ingress"),
+                                            "alb.ingress is 'cloudfront' but cdn is disabled: nothing could reach "
+                                            "the ALB; set alb.ingress: internet or cdn.enabled: true"))
+            return problems
+        dns = env.manifest.dns
+        if dns.cloudfront_certificate_arn is None:
+            problems.append(env.problem(("cdn", "enabled"),
+                                        "cdn is enabled but dns.cloudfront_certificate_arn is not set; CloudFront "
+                                        "needs an ACM certificate in us-east-1 for its aliases"))
+        for alias in self.aliases(env):
+            if not _under(alias, dns.domain):
+                problems.append(env.problem(("cdn", "aliases"),
+                                            f"alias {alias!r} is not {dns.domain} or a name under it (the "
+                                            "CloudFront certificate is for dns.domain)"))
+        origin = self.origin_domain(env)
+        if not _under(origin, dns.domain):
+            problems.append(env.problem(("cdn", "origin_domain"),
+                                        f"origin_domain {origin!r} is not under {dns.domain}; the ALB certificate "
+                                        "(dns.certificate_arn) must cover it"))
+        if origin in self.aliases(env):
+            problems.append(env.problem(("cdn", "origin_domain"),
+                                        f"origin_domain {origin!r} is also a CloudFront alias; it must point at "
+                                        "the ALB, not at the distribution"))
+        for name, service in enabled_services(env).items():
+            for pattern in service.path_patterns:
+                if not any(fnmatch.fnmatchcase(pattern, api) for api in s.api_path_patterns):
+                    problems.append(env.problem(("services", name, "path_patterns"),
+                                                f"service '{name}' path {pattern} is not under any "
+                                                f"cdn.api_path_patterns ({', '.join(s.api_path_patterns)}), so "
+                                                "CloudFront would look it up in the assets bucket; add a pattern"))
+        for index, response in enumerate(s.custom_error_responses):
+            if any(fnmatch.fnmatchcase(response.response_page_path, api) for api in s.api_path_patterns):
+                problems.append(env.problem(("cdn", "custom_error_responses", index, "response_page_path"),
+                                            f"{response.response_page_path} is routed to the ALB; error pages must "
+                                            "come from the assets bucket"))
+        return problems
+
+    def inputs(self, env: EnvContext) -> dict[str, Any]:
+        s: CdnSettings = self.settings(env)
+        m = env.manifest
+        return {
+            "name": env.prefix,
+            "comment": f"{m.customer.display_name} ({env.name})"[:128],
+            "aliases": self.aliases(env),
+            "acm_certificate_arn": m.dns.cloudfront_certificate_arn,
+            "price_class": s.price_class,
+            "default_root_object": s.default_root_object,
+            "assets_bucket_name": env.out("assets", "bucket_name"),
+            "assets_bucket_arn": env.out("assets", "bucket_arn"),
+            "assets_bucket_regional_domain_name": env.out("assets", "bucket_regional_domain_name"),
+            "alb_origin_domain": self.origin_domain(env),
+            "alb_dns_name": env.out("alb", "alb_dns_name"),
+            "api_path_patterns": list(s.api_path_patterns),
+            "web_acl_arn": env.out("waf", "cloudfront_web_acl_arn") if env.enabled("waf") else None,
+            "custom_error_responses": [r.model_dump() for r in s.custom_error_responses],
+            "geo_restriction_type": s.geo_restriction_type,
+            "geo_restriction_locations": list(s.geo_restriction_countries),
+            "log_bucket_arn": env.out("log_bucket", "bucket_arn"),
+            "log_prefix": CLOUDFRONT_LOG_PREFIX,
+            "log_output_format": s.access_log_format,
+        }
+
+
+# --- waf ----------------------------------------------------------------------------------------
+
+LoginPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9_./-]{0,199}$")]
+
+
+class WafSettings(StrictModel):
+    enabled: bool = Field(description="Protect the ALB (and the CDN when enabled) with AWS WAF web ACLs.")
+    rate_limit: int = Field(ge=100, le=2_000_000_000,
+                            description="Requests one client IP may send per window before it gets 429s "
+                                        "(players behind carrier NAT share IPs: keep it generous).")
+    login_rate_limit: int = Field(ge=100, le=2_000_000_000,
+                                  description="The stricter per-IP limit for login_paths, per window.")
+    rate_limit_window_sec: Literal[60, 120, 300, 600] = Field(
+        description="Evaluation window of both rate rules, in seconds.")
+    login_paths: list[LoginPath] = Field(
+        default_factory=lambda: ["/api/auth/login"], min_length=1, max_length=5,
+        description="URI path prefixes of the login endpoints (matched case-insensitively).")
+    anonymous_ip_list: bool = Field(
+        description="Add AWSManagedRulesAnonymousIpList: blocks VPNs, Tor exits and hosting providers.")
+    blocked_countries: list[CountryCode] = Field(
+        default_factory=list, max_length=250,
+        description="ISO 3166-1 alpha-2 codes of countries whose requests are blocked; empty for none.")
+
+    @model_validator(mode="after")
+    def _login_stricter(self) -> "WafSettings":
+        if self.login_rate_limit > self.rate_limit:
+            raise ValueError(f"login_rate_limit ({self.login_rate_limit}) must not be above rate_limit "
+                             f"({self.rate_limit}): the login rule is the stricter one")
+        if len(set(self.blocked_countries)) != len(self.blocked_countries):
+            raise ValueError("blocked_countries lists a country more than once")
+        return self
+
+
+class Waf(Component):
+    name = "waf"
+    module = "waf"
+    description = ("AWS WAF: a CLOUDFRONT web ACL (us-east-1) for the CDN and a REGIONAL one on the ALB; managed "
+                   "rule groups, per-IP and login rate limits, optional geo blocking, encrypted logs.")
+    Settings = WafSettings
+    provider_aliases = ("us_east_1",)  # the CLOUDFRONT web ACL, its log group and key live in us-east-1
+    mock_outputs = {
+        "cloudfront_web_acl_arn": "arn:aws:wafv2:us-east-1:111111111111:global/webacl/mock-cloudfront/"
+                                  "00000000-0000-0000-0000-000000000000",
+        "regional_web_acl_arn": "arn:aws:wafv2:eu-west-1:111111111111:regional/webacl/mock-regional/"
+                                "00000000-0000-0000-0000-000000000000",
+        "cloudfront_log_group_name": "aws-waf-logs-mock-cloudfront",
+        "regional_log_group_name": "aws-waf-logs-mock-regional",
+    }
+
+    def summary(self, env: EnvContext) -> dict[str, Any]:
+        s: WafSettings = self.settings(env)
+        scopes = "CloudFront + ALB" if env.enabled("cdn") else "ALB"
+        return {"WAF": scopes,
+                "WAF rate limit per IP (all / login)": f"{s.rate_limit} / {s.login_rate_limit} "
+                                                       f"per {s.rate_limit_window_sec} s",
+                "WAF geo blocking": ", ".join(s.blocked_countries) or "none"}
+
+    def log_group_names(self, env: EnvContext) -> list[str]:
+        scopes = ["regional"] + (["cloudfront"] if env.enabled("cdn") else [])
+        return [f"aws-waf-logs-{env.prefix}-{scope}" for scope in scopes]
+
+    def inputs(self, env: EnvContext) -> dict[str, Any]:
+        s: WafSettings = self.settings(env)
+        cdn = env.enabled("cdn")
+        return {
+            "name": env.prefix,
+            "create_cloudfront_acl": cdn,
+            "alb_arn": env.out("alb", "alb_arn"),
+            "kms_key_arn": env.out("kms", "key_arn"),
+            # the CLOUDFRONT log group lives in us-east-1: the customer key only serves there when the
+            # environment is in us-east-1, otherwise the module creates a key in us-east-1
+            "cloudfront_log_kms_key_arn": env.out("kms", "key_arn") if cdn and env.region == "us-east-1" else None,
+            "kms_deletion_window_in_days": env.manifest.kms.deletion_window_days,
+            "log_retention_days": env.manifest.logging.retention_days,
+            "rate_limit": s.rate_limit,
+            "login_rate_limit": s.login_rate_limit,
+            "rate_limit_window_sec": s.rate_limit_window_sec,
+            "login_paths": list(s.login_paths),
+            "anonymous_ip_list": s.anonymous_ip_list,
+            "blocked_countries": list(s.blocked_countries),
+        }

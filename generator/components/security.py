@@ -1,0 +1,453 @@
+"""Security and compliance components.
+
+* ``audit`` (switchable): a multi-region CloudTrail trail with log file validation, encrypted with
+  the customer key, delivered to a dedicated audit bucket (Glacier, then expiry) and to a
+  CloudWatch log group carrying the CIS AWS Foundations metric filters and alarms (to the alert
+  topic). Optionally records the assets bucket's object-level (data) events.
+* ``ecr`` (switchable): one immutable-tag, scan-on-push, KMS-encrypted repository per enabled
+  service that deploys the default image ``<account>.dkr.ecr.<region>.amazonaws.com/<customer>/<service>``.
+* ``operator_access`` (switchable): MFA-only IAM roles ``<prefix>-admin`` and ``<prefix>-readonly``
+  for the listed principals.
+* ``identity`` (switchable): the platform's own Cognito user pool (players, moderators, admins),
+  its public app client and hosted domain. Services validate JWTs against the ``issuer`` output.
+* ``threat_detection`` (present while any part is on): GuardDuty, AWS Config (delivering to the
+  audit bucket) and Security Hub, each switchable for organisations that run them centrally.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints, field_validator, model_validator
+
+from ..errors import Problem
+from ..schema.base import StrictModel
+from ..schema.types import LogRetentionDays
+from .application import enabled_services
+from .base import Component, EnvContext
+
+# --- audit (CloudTrail) -------------------------------------------------------------------------
+
+#: the CIS AWS Foundations Benchmark checks the audit module alarms on (metric filter names)
+CIS_CHECKS = (
+    "unauthorized-api-calls",
+    "console-signin-without-mfa",
+    "root-account-usage",
+    "iam-policy-changes",
+    "cloudtrail-config-changes",
+    "kms-key-disable-or-deletion",
+    "security-group-changes",
+    "network-acl-changes",
+)
+
+
+class AuditSettings(StrictModel):
+    enabled: bool = Field(description="Record API activity with a CloudTrail trail in this environment's account.")
+    bucket_name: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$",
+                                    description="Audit bucket name; default <customer>-<env>-audit-<account id>.")
+    force_destroy: bool = Field(description="Allow destroying the audit bucket with log files in it (refused in "
+                                            "production).")
+    transition_to_glacier_days: int = Field(ge=1, le=3650, description="Move log files to Glacier after.")
+    expiration_days: int = Field(ge=2, le=3653, description="Delete log files after (longer than the Glacier "
+                                                            "transition).")
+    log_retention_days: LogRetentionDays = Field(description="Retention of the trail's CloudWatch log group, days.")
+    s3_data_events: bool = Field(description="Also record object-level (data) events of the assets bucket "
+                                             "(charged per event).")
+    cis_alarms: bool = Field(description="CIS AWS Foundations metric filters and alarms, notifying the alert topic.")
+
+    @model_validator(mode="after")
+    def _order(self) -> "AuditSettings":
+        if self.expiration_days <= self.transition_to_glacier_days:
+            raise ValueError(f"expiration_days ({self.expiration_days}) must come after "
+                             f"transition_to_glacier_days ({self.transition_to_glacier_days})")
+        return self
+
+
+class Audit(Component):
+    name = "audit"
+    module = "audit"
+    description = "CloudTrail trail (multi-region, validated, KMS) with audit bucket, log group and CIS alarms."
+    Settings = AuditSettings
+    kms_service_principals = ("cloudtrail.amazonaws.com",)
+    mock_outputs = {
+        "trail_arn": "arn:aws:cloudtrail:eu-west-1:111111111111:trail/mock-trail",
+        "trail_name": "mock-trail",
+        "bucket_name": "mock-audit",
+        "bucket_arn": "arn:aws:s3:::mock-audit",
+        "log_group_name": "/aws/cloudtrail/mock",
+        "cis_alarm_arns": {check: f"arn:aws:cloudwatch:eu-west-1:111111111111:alarm:mock-cis-{check}"
+                           for check in CIS_CHECKS},
+    }
+    diagram_label = "CloudTrail audit log"
+    diagram_from = ("threat_detection",)  # AWS Config delivers to the audit bucket
+
+    def bucket_name(self, env: EnvContext) -> str:
+        s: AuditSettings = self.settings(env)
+        return s.bucket_name or f"{env.prefix}-audit-{env.account_id}"
+
+    def summary(self, env: EnvContext) -> dict[str, Any]:
+        s: AuditSettings = self.settings(env)
+        return {"CloudTrail bucket": self.bucket_name(env),
+                "Audit logs to Glacier / deleted (days)": f"{s.transition_to_glacier_days} / {s.expiration_days}",
+                "CloudTrail S3 data events": "assets bucket" if s.s3_data_events else "off",
+                "CIS alarms": len(CIS_CHECKS) if s.cis_alarms else "off"}
+
+    def check(self, env: EnvContext) -> list[Problem]:
+        if not self.enabled(env):
+            return []
+        s: AuditSettings = self.settings(env)
+        problems = []
+        if len(self.bucket_name(env)) > 63:
+            problems.append(env.problem(("audit",), f"the default bucket name {self.bucket_name(env)!r} is longer "
+                                        "than 63 characters; set audit.bucket_name"))
+        if env.is_production and s.force_destroy:
+            problems.append(env.problem(("audit", "force_destroy"), "production buckets may not be force-destroyed"))
+        return problems
+
+    def inputs(self, env: EnvContext) -> dict[str, Any]:
+        s: AuditSettings = self.settings(env)
+        td: ThreatDetectionSettings = env.manifest.threat_detection
+        return {
+            "name": env.prefix,
+            "bucket_name": self.bucket_name(env),
+            "kms_key_arn": env.out("kms", "key_arn"),
+            "force_destroy": s.force_destroy,
+            "transition_to_glacier_days": s.transition_to_glacier_days,
+            "expiration_days": s.expiration_days,
+            "log_retention_days": s.log_retention_days,
+            "data_event_bucket_arns": [env.out("assets", "bucket_arn")] if s.s3_data_events else [],
+            "cis_alarms": s.cis_alarms,
+            "alarm_topic_arn": env.out("alerts", "topic_arn") if s.cis_alarms and env.enabled("alerts") else None,
+            # AWS Config (threat_detection) delivers its snapshots to this bucket
+            "config_delivery": env.enabled("threat_detection") and td.config.enabled,
+        }
+
+
+# --- ECR ----------------------------------------------------------------------------------------
+
+
+class EcrSettings(StrictModel):
+    enabled: bool = Field(description="Create an ECR repository <customer>/<service> per service.")
+    keep_last_images: int = Field(ge=1, le=10000, description="Images kept per repository (older ones expire).")
+    untagged_expiry_days: int = Field(ge=1, le=365, description="Untagged images expire after.")
+    scanning: Literal["basic", "enhanced"] = Field(
+        description="basic: scan on push; enhanced: Amazon Inspector continuous scanning for the whole registry "
+                    "(account-wide, this region).")
+    force_delete: bool = Field(description="Allow deleting repositories that hold images (refused in production).")
+
+
+class Ecr(Component):
+    name = "ecr"
+    module = "ecr"
+    description = "ECR repository per service: immutable tags, scan on push, KMS encryption, lifecycle policy."
+    Settings = EcrSettings
+    mock_outputs = {
+        "repository_urls": {"auth": "111111111111.dkr.ecr.eu-west-1.amazonaws.com/mock/auth"},
+        "repository_arns": {"auth": "arn:aws:ecr:eu-west-1:111111111111:repository/mock/auth"},
+    }
+    diagram_label = "ECR images"
+
+    def repositories(self, env: EnvContext) -> dict[str, str]:
+        """Service -> repository name, for the enabled services that deploy the default image."""
+        return {name: f"{env.customer}/{name}" for name, s in enabled_services(env).items() if s.image is None}
+
+    def mocks(self, env: EnvContext) -> dict[str, Any]:
+        registry = f"{env.account_id}.dkr.ecr.{env.region}.amazonaws.com"
+        repos = self.repositories(env)
+        return {"repository_urls": {k: f"{registry}/{v}" for k, v in repos.items()},
+                "repository_arns": {k: f"arn:aws:ecr:{env.region}:{env.account_id}:repository/{v}"
+                                    for k, v in repos.items()}}
+
+    def summary(self, env: EnvContext) -> dict[str, Any]:
+        s: EcrSettings = self.settings(env)
+        return {"ECR repositories": len(self.repositories(env)),
+                "ECR scanning": "enhanced (Inspector)" if s.scanning == "enhanced" else "basic, on push"}
+
+    def check(self, env: EnvContext) -> list[Problem]:
+        if not self.enabled(env):
+            return []
+        s: EcrSettings = self.settings(env)
+        problems = []
+        if env.is_production and s.force_delete:
+            problems.append(env.problem(("ecr", "force_delete"),
+                                        "production repositories may not be force-deleted"))
+        if not self.repositories(env):
+            problems.append(env.problem(("ecr", "enabled"), "every enabled service sets its own image, so there is "
+                                        "no repository to create; set ecr.enabled: false"))
+        return problems
+
+    def inputs(self, env: EnvContext) -> dict[str, Any]:
+        s: EcrSettings = self.settings(env)
+        return {
+            "repository_names": self.repositories(env),
+            "kms_key_arn": env.out("kms", "key_arn"),
+            "keep_last_images": s.keep_last_images,
+            "untagged_expiry_days": s.untagged_expiry_days,
+            "force_delete": s.force_delete,
+            "enhanced_scanning": s.scanning == "enhanced",
+        }
+
+
+# --- operator access ----------------------------------------------------------------------------
+
+IamPrincipalArn = Annotated[str, StringConstraints(
+    max_length=600, pattern=r"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(root|user/[A-Za-z0-9+=,.@_/-]+|role/[A-Za-z0-9+=,.@_/-]+)$")]
+
+
+def _unique(value: list[str]) -> list[str]:
+    duplicates = sorted({p for p in value if value.count(p) > 1})
+    if duplicates:
+        raise ValueError(f"{duplicates} listed more than once")
+    return value
+
+
+class OperatorAccessSettings(StrictModel):
+    enabled: bool = Field(description="Create the MFA-only operator roles <customer>-<env>-admin and -readonly.")
+    admin_principals: list[IamPrincipalArn] = Field(
+        default_factory=list, max_length=50,
+        description="IAM ARNs (arn:aws:iam::<account>:root, :user/<name>, :role/<name>) that may assume the admin "
+                    "role with MFA.")
+    readonly_principals: list[IamPrincipalArn] = Field(
+        default_factory=list, max_length=50,
+        description="IAM ARNs that may assume the read-only role with MFA.")
+
+    _admins_unique = field_validator("admin_principals")(_unique)
+    _readers_unique = field_validator("readonly_principals")(_unique)
+
+
+class OperatorAccess(Component):
+    name = "operator_access"
+    module = "operator_access"
+    description = "MFA-only IAM roles for people: read-only, and admin (read-only plus Session Manager/ECS Exec)."
+    Settings = OperatorAccessSettings
+    mock_outputs = {
+        "role_arns": {"admin": "arn:aws:iam::111111111111:role/mock-admin",
+                      "readonly": "arn:aws:iam::111111111111:role/mock-readonly"},
+        "role_names": {"admin": "mock-admin", "readonly": "mock-readonly"},
+    }
+
+    def summary(self, env: EnvContext) -> dict[str, Any]:
+        s: OperatorAccessSettings = self.settings(env)
+        return {"Operator roles (admin / read-only principals)":
+                f"{len(s.admin_principals)} / {len(s.readonly_principals)}, MFA required"}
+
+    def check(self, env: EnvContext) -> list[Problem]:
+        if not self.enabled(env):
+            return []
+        s: OperatorAccessSettings = self.settings(env)
+        if not s.admin_principals and not s.readonly_principals:
+            return [env.problem(("operator_access", "enabled"),
+                                "operator_access is enabled but lists no principals; add IAM ARNs to "
+                                "operator_access.admin_principals or readonly_principals, or set "
+                                "operator_access.enabled: false")]
+        return []
+
+    def inputs(self, env: EnvContext) -> dict[str, Any]:
+        s: OperatorAccessSettings = self.settings(env)
+        ecs_exec = env.enabled("ecs") and bool(env.manifest.ecs.enable_execute_command) and bool(s.admin_principals)
+        return {
+            "name": env.prefix,
+            "customer": env.customer,
+            "admin_principals": list(s.admin_principals),
+            "readonly_principals": list(s.readonly_principals),
+            "mfa_max_age_seconds": 3600,
+            "max_session_duration": 3600,
+            "ecs_exec": ecs_exec,
+            "ecs_cluster_arn": env.out("ecs", "cluster_arn") if ecs_exec else None,
+            "kms_key_arn": env.out("kms", "key_arn") if ecs_exec else None,
+        }
+
+
+# --- identity (Cognito) -------------------------------------------------------------------------
+
+GroupName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,63}$")]
+_RESERVED_DOMAIN_WORDS = ("aws", "amazon", "cognito")
+
+
+class TokenSettings(StrictModel):
+    access_minutes: int = Field(ge=5, le=1440, description="Access token lifetime, minutes.")
+    id_minutes: int = Field(ge=5, le=1440, description="ID token lifetime, minutes.")
+    refresh_days: int = Field(ge=1, le=3650, description="Refresh token lifetime, days.")
+    refresh_rotation: bool = Field(description="New refresh token on every refresh; clients must then refresh with "
+                                               "GetTokensFromRefreshToken (REFRESH_TOKEN_AUTH is switched off).")
+
+
+class IdentitySettings(StrictModel):
+    enabled: bool = Field(description="Create the Cognito user pool for the platform's players and staff.")
+    mfa: Literal["OPTIONAL", "ON"] = Field(description="TOTP MFA: OPTIONAL (users may enrol) or ON (required).")
+    password_min_length: int = Field(ge=12, le=99, description="Minimum password length (every character class "
+                                                               "is always required).")
+    threat_protection: Literal["OFF", "AUDIT", "ENFORCED"] = Field(
+        description="Cognito threat protection (advanced security); AUDIT/ENFORCED select the Plus tier (paid per "
+                    "monthly active user).")
+    deletion_protection: bool = Field(description="Refuse deleting the user pool (required in production).")
+    domain_prefix: str | None = Field(default=None, pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$",
+                                      description="Hosted domain prefix; default <customer>-<env>.")
+    groups: dict[GroupName, int] = Field(min_length=1, description="User groups -> precedence (lower wins).")
+    tokens: TokenSettings
+
+    @field_validator("groups")
+    @classmethod
+    def _precedence(cls, value: dict[str, int]) -> dict[str, int]:
+        for name, precedence in value.items():
+            if precedence < 0:
+                raise ValueError(f"group {name}: precedence must be 0 or more")
+        if len(set(value.values())) != len(value):
+            raise ValueError("every group needs its own precedence")
+        return value
+
+
+class Identity(Component):
+    name = "identity"
+    module = "identity"
+    description = "Cognito user pool (TOTP MFA, strong passwords, groups), public app client and hosted domain."
+    Settings = IdentitySettings
+    mock_outputs = {
+        "user_pool_id": "eu-west-1_AbCdEf123",
+        "user_pool_arn": "arn:aws:cognito-idp:eu-west-1:111111111111:userpool/eu-west-1_AbCdEf123",
+        "issuer": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
+        "client_id": "1example23456789abcdefghij",
+        "domain": "mock.auth.eu-west-1.amazoncognito.com",
+    }
+    mock_resources = {
+        "aws_cognito_user_pool": {
+            "id": "eu-west-1_AbCdEf123",
+            "arn": "arn:aws:cognito-idp:eu-west-1:111111111111:userpool/eu-west-1_AbCdEf123",
+        },
+    }
+    diagram_label = "Cognito user pool"
+    diagram_from = ("users",)
+
+    def domain_prefix(self, env: EnvContext) -> str:
+        s: IdentitySettings = self.settings(env)
+        return s.domain_prefix or env.prefix
+
+    def summary(self, env: EnvContext) -> dict[str, Any]:
+        s: IdentitySettings = self.settings(env)
+        return {"Cognito MFA": s.mfa, "Cognito threat protection": s.threat_protection,
+                "Minimum password length": s.password_min_length}
+
+    def check(self, env: EnvContext) -> list[Problem]:
+        if not self.enabled(env):
+            return []
+        s: IdentitySettings = self.settings(env)
+        problems = []
+        prefix = self.domain_prefix(env)
+        reserved = [w for w in _RESERVED_DOMAIN_WORDS if w in prefix]
+        if reserved:
+            path = ("identity", "domain_prefix") if s.domain_prefix else ("identity",)
+            problems.append(env.problem(path, f"the hosted domain prefix {prefix!r} contains {reserved[0]!r}, "
+                                        "which Cognito refuses; set identity.domain_prefix"))
+        elif len(prefix) > 63:
+            problems.append(env.problem(("identity",), f"the default domain prefix {prefix!r} is longer than 63 "
+                                        "characters; set identity.domain_prefix"))
+        if env.is_production and not s.deletion_protection:
+            problems.append(env.problem(("identity", "deletion_protection"),
+                                        "production user pools must be protected from deletion"))
+        return problems
+
+    def inputs(self, env: EnvContext) -> dict[str, Any]:
+        s: IdentitySettings = self.settings(env)
+        return {
+            "name": env.prefix,
+            "domain_prefix": self.domain_prefix(env),
+            "mfa_configuration": s.mfa,
+            "password_minimum_length": s.password_min_length,
+            "threat_protection": s.threat_protection,
+            "deletion_protection": s.deletion_protection,
+            "groups": dict(sorted(s.groups.items())),
+            "access_token_validity_minutes": s.tokens.access_minutes,
+            "id_token_validity_minutes": s.tokens.id_minutes,
+            "refresh_token_validity_days": s.tokens.refresh_days,
+            "refresh_token_rotation": s.tokens.refresh_rotation,
+        }
+
+
+# --- threat detection ---------------------------------------------------------------------------
+
+
+class GuardDutySettings(StrictModel):
+    enabled: bool = Field(description="GuardDuty detector in this account and region (off when run centrally).")
+    s3_protection: bool = Field(description="Analyse S3 data events for threats.")
+    runtime_monitoring: bool = Field(description="Runtime monitoring of the ECS Fargate tasks (agent managed by "
+                                                 "GuardDuty; charged per vCPU).")
+    finding_publishing_frequency: Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"] = Field(
+        description="How often updates of existing findings are published.")
+    alert_min_severity: float = Field(ge=1.0, le=8.9, description="Findings at or above this severity go to the "
+                                                                  "alert topic (4 medium, 7 high).")
+
+
+class ConfigSettings(StrictModel):
+    enabled: bool = Field(description="AWS Config recorder and managed rules (off when run centrally); delivers "
+                                      "to the audit bucket.")
+    recording_frequency: Literal["CONTINUOUS", "DAILY"] = Field(description="CONTINUOUS or DAILY (cheaper) recording.")
+
+
+class SecurityHubSettings(StrictModel):
+    enabled: bool = Field(description="Security Hub with the AWS Foundational Security Best Practices standard "
+                                      "(off when run centrally).")
+
+
+class ThreatDetectionSettings(StrictModel):
+    guardduty: GuardDutySettings
+    config: ConfigSettings
+    security_hub: SecurityHubSettings
+
+
+class ThreatDetection(Component):
+    name = "threat_detection"
+    module = "threat_detection"
+    description = "GuardDuty (S3, Fargate runtime), AWS Config rules and Security Hub, each switchable."
+    Settings = ThreatDetectionSettings
+    kms_service_principals = ("config.amazonaws.com",)
+    mock_outputs = {
+        "guardduty_detector_id": "12abc34d567e8fa901bc2d34e56789f0",
+        "config_recorder_name": "mock-recorder",
+        "config_rule_names": ["mock-encrypted-volumes"],
+        "security_hub_standards_arns": [
+            "arn:aws:securityhub:eu-west-1::standards/aws-foundational-security-best-practices/v/1.0.0"],
+    }
+    diagram_label = "GuardDuty, Config, Security Hub"
+
+    def enabled(self, env: EnvContext) -> bool:
+        s: ThreatDetectionSettings = self.settings(env)
+        return s.guardduty.enabled or s.config.enabled or s.security_hub.enabled
+
+    def summary(self, env: EnvContext) -> dict[str, Any]:
+        s: ThreatDetectionSettings = self.settings(env)
+        on = [label for label, part in (("GuardDuty", s.guardduty), ("Config", s.config),
+                                        ("Security Hub", s.security_hub)) if part.enabled]
+        return {"Threat detection": ", ".join(on)}
+
+    def check(self, env: EnvContext) -> list[Problem]:
+        if not self.enabled(env):
+            return []
+        s: ThreatDetectionSettings = self.settings(env)
+        if s.config.enabled and not env.enabled("audit"):
+            return [env.problem(("threat_detection", "config", "enabled"),
+                                "AWS Config delivers to the audit bucket, but audit is disabled; enable audit or "
+                                "set threat_detection.config.enabled: false")]
+        return []
+
+    def inputs(self, env: EnvContext) -> dict[str, Any]:
+        s: ThreatDetectionSettings = self.settings(env)
+        gd, config = s.guardduty, s.config
+        alerts = gd.enabled and env.enabled("alerts")
+        return {
+            "name": env.prefix,
+            "guardduty_enabled": gd.enabled,
+            "guardduty_s3_protection": gd.s3_protection,
+            "guardduty_runtime_monitoring": gd.runtime_monitoring,
+            "finding_publishing_frequency": gd.finding_publishing_frequency,
+            "finding_min_severity": gd.alert_min_severity,
+            "alert_findings": alerts,
+            "alert_topic_arn": env.out("alerts", "topic_arn") if alerts else None,
+            "config_enabled": config.enabled,
+            "config_bucket_name": env.out("audit", "bucket_name") if config.enabled else None,
+            "config_recording_frequency": config.recording_frequency,
+            "kms_key_arn": env.out("kms", "key_arn") if config.enabled else None,
+            "security_hub_enabled": s.security_hub.enabled,
+        }
+
+
+__all__ = ["Audit", "Ecr", "OperatorAccess", "Identity", "ThreatDetection", "CIS_CHECKS"]

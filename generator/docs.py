@@ -1,0 +1,85 @@
+"""The customer's generated README: what each environment has, diagrams, and how to apply it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .components import CATALOGUE
+from .graph import topological, unit_graph
+from .resolve import Customer
+
+
+def md(value: Any) -> str:
+    """A value as Markdown table-cell text: nothing in it can break the table or become markup."""
+    if value is None:
+        text = "—"
+    elif isinstance(value, bool):
+        text = "yes" if value else "no"
+    elif isinstance(value, (list, tuple)):
+        text = ", ".join(str(v) for v in value) if value else "—"
+    else:
+        text = str(value)
+    text = " ".join(text.split())
+    for ch in "\\`*_{}[]<>|#!":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def mermaid_label(value: str) -> str:
+    return '"' + value.replace('"', "'").replace("<", "").replace(">", "") + '"'
+
+
+def readme_view(customer: Customer) -> dict[str, Any]:
+    envs = customer.environments
+    rows: dict[str, dict[str, Any]] = {}
+    base = {
+        "Profile": lambda e: e.profile,
+        "AWS account": lambda e: e.account_id,
+        "Region": lambda e: e.region,
+        "DR region": lambda e: e.manifest.aws.dr_region,
+        "Log retention (days)": lambda e: e.manifest.logging.retention_days,
+        "Units": lambda e: list(unit_graph(e)),
+    }
+    for label, getter in base.items():
+        rows[label] = {e.name: getter(e) for e in envs}
+    for component in CATALOGUE:
+        for env in envs:
+            if not component.enabled(env):
+                continue
+            for label, value in component.summary(env).items():
+                rows.setdefault(label, {})[env.name] = value
+    for label in rows:
+        for env in envs:
+            rows[label].setdefault(env.name, None)
+    prod = next((e for e in envs if e.is_production), envs[-1])
+    return {
+        "customer": customer.name,
+        "display_name": envs[0].manifest.customer.display_name,
+        "owner": envs[0].manifest.customer.owner_email,
+        "environments": [e.name for e in envs],
+        "rows": rows,
+        "architecture": architecture(prod),
+        "architecture_env": prod.name,
+        "graphs": {e.name: unit_graph_lines(e) for e in envs},
+    }
+
+
+def architecture(env) -> list[str]:
+    enabled = [c for c in CATALOGUE if c.enabled(env) and c.diagram_label]
+    names = {c.name for c in enabled}
+    lines = ["flowchart LR", '  users(("Players"))']
+    for c in enabled:
+        lines.append(f"  {c.name.replace('-', '_')}[{mermaid_label(c.diagram_label)}]")
+    for c in enabled:
+        for source in c.diagram_from:
+            if source == "users" or source in names:
+                lines.append(f"  {source.replace('-', '_')} --> {c.name.replace('-', '_')}")
+    return lines
+
+
+def unit_graph_lines(env) -> list[str]:
+    graph = unit_graph(env)
+    lines = ["flowchart BT"]
+    lines += [f"  {u.replace('-', '_')}[{u}]" for u in topological(graph)]
+    lines += [f"  {u.replace('-', '_')} --> {d.replace('-', '_')}" for u in graph for d in graph[u]]
+    return lines

@@ -1,0 +1,88 @@
+"""The units of one environment: which components are on, their inputs, and the dependencies
+derived from the ``Output`` references in those inputs."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from typing import Any
+
+from .components import CATALOGUE, EnvContext
+from .errors import InputError, Problem
+from .hcl import Output, dependency_label
+
+#: Terraform commands for which a dependency's mock outputs stand in for real ones
+MOCK_COMMANDS = ["init", "validate", "plan"]
+
+
+@dataclass
+class Dependency:
+    unit: str
+    label: str
+    config_path: str
+    outputs: list[str]
+    mock_outputs: dict[str, Any]
+
+
+@dataclass
+class Unit:
+    """One Terragrunt unit of one environment."""
+
+    environment: str
+    name: str
+    module: str
+    inputs: dict[str, Any]
+    dependencies: list[Dependency]
+    path: str  # relative to output/<customer>/
+
+    @property
+    def source(self) -> str:
+        # infra/environments/<env>/<unit>/terragrunt.hcl: from the unit folder back up to infra/
+        up = "/".join([".."] * (self.folder.count("/")))
+        return f"{up}/modules//{self.module}"
+
+    @property
+    def folder(self) -> str:
+        return posixpath.dirname(self.path)
+
+
+def environment_units(env: EnvContext) -> list[Unit]:
+    """The units of one environment, with dependencies derived from the Output references in inputs."""
+    units: list[Unit] = []
+    problems: list[Problem] = []
+    by_name = {c.name: c for c in CATALOGUE}
+    for component in CATALOGUE:
+        if not component.enabled(env):
+            continue
+        inputs = component.inputs(env)
+        refs = sorted(set(_outputs_in(inputs)))
+        deps: dict[str, list[str]] = {}
+        for ref in refs:
+            deps.setdefault(ref.unit, []).append(ref.name)
+        dependencies = []
+        for dep_unit, outputs in sorted(deps.items()):
+            producer = by_name.get(dep_unit)
+            if producer is None or not producer.enabled(env):
+                toggle = (dep_unit, "enabled")
+                problems.append(env.problem(toggle, f"{component.name} needs {dep_unit} (it uses its "
+                                            f"{', '.join(outputs)}); enable {dep_unit} or disable {component.name}"))
+                continue
+            available = producer.mocks(env)
+            mocks = {name: available[name] for name in outputs if name in available}
+            dependencies.append(Dependency(dep_unit, dependency_label(dep_unit), f"../{dep_unit}", outputs, mocks))
+        path = f"infra/environments/{env.name}/{component.name}/terragrunt.hcl"
+        units.append(Unit(env.name, component.name, component.module, inputs, dependencies, path))
+    if problems:
+        raise InputError(problems)
+    return units
+
+
+def _outputs_in(value: Any):
+    if isinstance(value, Output):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _outputs_in(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _outputs_in(item)

@@ -1,0 +1,180 @@
+# CloudFront in front of the game: static assets from the S3 assets bucket (through an Origin
+# Access Control), the API and websockets from the ALB.
+#
+# - Assets: the default behaviour, cached with the managed CachingOptimized policy. The bucket stays
+#   private: CloudFront signs its requests (OAC, SigV4, always) and the bucket policy, which this
+#   module owns while the distribution exists, lets only this distribution read. The objects are
+#   SSE-KMS encrypted with the customer key, whose policy lets cloudfront.amazonaws.com decrypt for
+#   this account (the kms unit cannot name this distribution: it is created long before it).
+# - API and websockets (api_path_patterns, e.g. /api/* and /ws/*): the ALB, over HTTPS only, never
+#   cached (managed CachingDisabled), every viewer header, cookie and query string forwarded except
+#   Host (managed AllViewerExceptHostHeader), so Authorization headers and the websocket upgrade
+#   reach the services. CloudFront connects to alb_origin_domain, a DNS name the customer points at
+#   the ALB (see the origin_dns_record output) and that the ALB certificate covers: CloudFront
+#   verifies the origin certificate against that name, which the ALB's own *.elb.amazonaws.com name
+#   could never satisfy.
+# - Access logs: CloudFront standard logging v2 (CloudWatch Logs vended log delivery, in us-east-1)
+#   to the log bucket below log_prefix. Chosen over standard logging (legacy), which writes with
+#   ACLs and would force ACLs back on in the log bucket; v2 is granted by the log bucket's policy.
+
+data "aws_cloudfront_cache_policy" "caching_optimized" {
+  name = "Managed-CachingOptimized"
+}
+
+data "aws_cloudfront_cache_policy" "caching_disabled" {
+  name = "Managed-CachingDisabled"
+}
+
+data "aws_cloudfront_origin_request_policy" "all_viewer_except_host" {
+  name = "Managed-AllViewerExceptHostHeader"
+}
+
+locals {
+  assets_origin_id = "assets"
+  alb_origin_id    = "alb"
+}
+
+resource "aws_cloudfront_origin_access_control" "assets" {
+  name                              = "${var.name}-assets"
+  description                       = "Signed requests from ${var.name} to its assets bucket"
+  origin_access_control_origin_type = "s3"
+  signing_behavior                  = "always"
+  signing_protocol                  = "sigv4"
+}
+
+resource "aws_cloudfront_distribution" "this" {
+  enabled             = true
+  comment             = var.comment
+  aliases             = var.aliases
+  price_class         = var.price_class
+  http_version        = "http2and3"
+  is_ipv6_enabled     = true
+  default_root_object = var.default_root_object
+  web_acl_id          = var.web_acl_arn
+
+  origin {
+    origin_id                = local.assets_origin_id
+    domain_name              = var.assets_bucket_regional_domain_name
+    origin_access_control_id = aws_cloudfront_origin_access_control.assets.id
+  }
+
+  origin {
+    origin_id   = local.alb_origin_id
+    domain_name = var.alb_origin_domain
+
+    custom_origin_config {
+      http_port                = 80
+      https_port               = 443
+      origin_protocol_policy   = "https-only"
+      origin_ssl_protocols     = ["TLSv1.2"]
+      origin_read_timeout      = var.alb_origin_read_timeout
+      origin_keepalive_timeout = 60
+    }
+  }
+
+  default_cache_behavior {
+    target_origin_id       = local.assets_origin_id
+    viewer_protocol_policy = "redirect-to-https"
+    allowed_methods        = ["GET", "HEAD", "OPTIONS"]
+    cached_methods         = ["GET", "HEAD"]
+    cache_policy_id        = data.aws_cloudfront_cache_policy.caching_optimized.id
+    compress               = true
+  }
+
+  dynamic "ordered_cache_behavior" {
+    for_each = var.api_path_patterns
+
+    content {
+      path_pattern             = ordered_cache_behavior.value
+      target_origin_id         = local.alb_origin_id
+      viewer_protocol_policy   = "https-only"
+      allowed_methods          = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
+      cached_methods           = ["GET", "HEAD"]
+      cache_policy_id          = data.aws_cloudfront_cache_policy.caching_disabled.id
+      origin_request_policy_id = data.aws_cloudfront_origin_request_policy.all_viewer_except_host.id
+      compress                 = true
+    }
+  }
+
+  dynamic "custom_error_response" {
+    for_each = var.custom_error_responses
+
+    content {
+      error_code            = custom_error_response.value.error_code
+      response_code         = custom_error_response.value.response_code
+      response_page_path    = custom_error_response.value.response_page_path
+      error_caching_min_ttl = custom_error_response.value.ttl
+    }
+  }
+
+  restrictions {
+    geo_restriction {
+      restriction_type = var.geo_restriction_type
+      locations        = var.geo_restriction_locations
+    }
+  }
+
+  viewer_certificate {
+    acm_certificate_arn      = var.acm_certificate_arn
+    ssl_support_method       = "sni-only"
+    minimum_protocol_version = "TLSv1.2_2021"
+  }
+
+  tags = {
+    Name = var.name
+  }
+}
+
+# The assets bucket's whole policy (the s3_assets module leaves it out while a CDN exists).
+resource "aws_s3_bucket_policy" "assets" {
+  bucket = var.assets_bucket_name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "s3:*"
+        Resource  = [var.assets_bucket_arn, "${var.assets_bucket_arn}/*"]
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
+      {
+        Sid       = "CloudFrontOriginAccessControl"
+        Effect    = "Allow"
+        Principal = { Service = "cloudfront.amazonaws.com" }
+        Action    = "s3:GetObject"
+        Resource  = "${var.assets_bucket_arn}/*"
+        Condition = { StringEquals = { "AWS:SourceArn" = aws_cloudfront_distribution.this.arn } }
+      },
+    ]
+  })
+}
+
+# --- access logs: CloudFront standard logging v2, delivered by CloudWatch Logs from us-east-1 ---
+
+resource "aws_cloudwatch_log_delivery_source" "access_logs" {
+  provider = aws.us_east_1
+
+  name         = "${var.name}-cdn-access"
+  log_type     = "ACCESS_LOGS"
+  resource_arn = aws_cloudfront_distribution.this.arn
+}
+
+resource "aws_cloudwatch_log_delivery_destination" "access_logs" {
+  provider = aws.us_east_1
+
+  name          = "${var.name}-cdn-access-s3"
+  output_format = var.log_output_format
+
+  delivery_destination_configuration {
+    destination_resource_arn = "${var.log_bucket_arn}/${var.log_prefix}"
+  }
+}
+
+resource "aws_cloudwatch_log_delivery" "access_logs" {
+  provider = aws.us_east_1
+
+  delivery_source_name     = aws_cloudwatch_log_delivery_source.access_logs.name
+  delivery_destination_arn = aws_cloudwatch_log_delivery_destination.access_logs.arn
+}

@@ -1,0 +1,28 @@
+output "distribution_id" {
+  description = "ID of the CloudFront distribution (for invalidations)."
+  value       = aws_cloudfront_distribution.this.id
+}
+
+output "distribution_arn" {
+  description = "ARN of the CloudFront distribution."
+  value       = aws_cloudfront_distribution.this.arn
+}
+
+output "distribution_domain_name" {
+  description = "The distribution's *.cloudfront.net name, the target of the aliases' DNS records."
+  value       = aws_cloudfront_distribution.this.domain_name
+}
+
+output "distribution_hosted_zone_id" {
+  description = "Route 53 hosted zone of the distribution, for alias records."
+  value       = aws_cloudfront_distribution.this.hosted_zone_id
+}
+
+output "origin_dns_record" {
+  description = "The DNS record the customer must keep: alb_origin_domain pointing at the ALB."
+  value = {
+    name  = var.alb_origin_domain
+    type  = "CNAME"
+    value = var.alb_dns_name
+  }
+}

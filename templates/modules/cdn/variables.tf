@@ -1,0 +1,197 @@
+variable "name" {
+  description = "Name prefix of the distribution's resources (<customer>-<env>)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,44}$", var.name))
+    error_message = "name must be 2-45 lowercase letters, digits and hyphens."
+  }
+}
+
+variable "comment" {
+  description = "Comment shown on the distribution."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.comment == null || try(length(var.comment) <= 128, false)
+    error_message = "CloudFront comments are at most 128 characters."
+  }
+}
+
+variable "aliases" {
+  description = "Alternate domain names (CNAMEs) of the distribution; the certificate must cover each."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.aliases) >= 1 && alltrue([for a in var.aliases : can(regex("^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", a))])
+    error_message = "aliases must be at least one lowercase DNS name."
+  }
+}
+
+variable "acm_certificate_arn" {
+  description = "ACM certificate of the aliases; CloudFront only uses certificates in us-east-1."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]{36}$", var.acm_certificate_arn))
+    error_message = "acm_certificate_arn must be an ACM certificate ARN in us-east-1."
+  }
+}
+
+variable "price_class" {
+  description = "Edge locations served: PriceClass_100 (NA, EU), PriceClass_200 (+ Asia, Middle East, Africa) or PriceClass_All."
+  type        = string
+
+  validation {
+    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.price_class)
+    error_message = "price_class must be PriceClass_100, PriceClass_200 or PriceClass_All."
+  }
+}
+
+variable "default_root_object" {
+  description = "Object returned for requests to the root URL (e.g. index.html); null for none."
+  type        = string
+  default     = null
+}
+
+variable "assets_bucket_name" {
+  description = "Name of the assets bucket (this module writes its bucket policy)."
+  type        = string
+}
+
+variable "assets_bucket_arn" {
+  description = "ARN of the assets bucket."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:s3:", var.assets_bucket_arn))
+    error_message = "assets_bucket_arn must be an S3 bucket ARN."
+  }
+}
+
+variable "assets_bucket_regional_domain_name" {
+  description = "Regional domain name of the assets bucket (the S3 origin)."
+  type        = string
+}
+
+variable "alb_origin_domain" {
+  description = "DNS name CloudFront uses to reach the ALB over HTTPS; it must resolve to the ALB and be covered by the ALB's certificate."
+  type        = string
+
+  validation {
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.alb_origin_domain))
+    error_message = "alb_origin_domain must be a lowercase DNS name."
+  }
+}
+
+variable "alb_dns_name" {
+  description = "The ALB's own DNS name (target of the alb_origin_domain record)."
+  type        = string
+}
+
+variable "alb_origin_read_timeout" {
+  description = "Seconds CloudFront waits for the ALB's response (1-60 without a quota increase)."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.alb_origin_read_timeout >= 1 && var.alb_origin_read_timeout <= 60
+    error_message = "alb_origin_read_timeout must be between 1 and 60 seconds."
+  }
+}
+
+variable "api_path_patterns" {
+  description = "Path patterns routed to the ALB uncached (API, websockets); everything else is served from the assets bucket."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.api_path_patterns) >= 1 && length(var.api_path_patterns) <= 20 && alltrue([for p in var.api_path_patterns : can(regex("^/[A-Za-z0-9_\\-.*$/~\"'@:+?&=]{0,254}$", p))])
+    error_message = "api_path_patterns must be 1-20 CloudFront path patterns starting with '/'."
+  }
+}
+
+variable "web_acl_arn" {
+  description = "ARN of the CLOUDFRONT-scope WAFv2 web ACL; null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.web_acl_arn == null || (can(regex("^arn:aws[a-z-]*:wafv2:", var.web_acl_arn)) && !strcontains(coalesce(var.web_acl_arn, "-"), ":regional/webacl/"))
+    error_message = "web_acl_arn must be a CLOUDFRONT-scope (global) WAFv2 web ACL ARN."
+  }
+}
+
+variable "custom_error_responses" {
+  description = "Error pages: CloudFront returns response_page_path with response_code for error_code, cached for ttl seconds."
+  type = list(object({
+    error_code         = number
+    response_code      = number
+    response_page_path = string
+    ttl                = number
+  }))
+  default = []
+
+  validation {
+    condition = alltrue([for r in var.custom_error_responses :
+      contains([400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504], r.error_code) &&
+      contains([200, 400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504], r.response_code) &&
+      startswith(r.response_page_path, "/") && r.ttl >= 0
+    ])
+    error_message = "custom_error_responses: error_code and response_code must be codes CloudFront supports, response_page_path must start with '/', ttl >= 0."
+  }
+}
+
+variable "geo_restriction_type" {
+  description = "none, whitelist (only the listed countries) or blacklist (all but the listed countries)."
+  type        = string
+  default     = "none"
+
+  validation {
+    condition     = contains(["none", "whitelist", "blacklist"], var.geo_restriction_type)
+    error_message = "geo_restriction_type must be none, whitelist or blacklist."
+  }
+}
+
+variable "geo_restriction_locations" {
+  description = "ISO 3166-1 alpha-2 country codes of the geo restriction (empty with type none)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.geo_restriction_locations : can(regex("^[A-Z]{2}$", c))]) && (var.geo_restriction_type == "none") == (length(var.geo_restriction_locations) == 0)
+    error_message = "geo_restriction_locations must be ISO 3166-1 alpha-2 codes, given exactly when geo_restriction_type is not none."
+  }
+}
+
+variable "log_bucket_arn" {
+  description = "ARN of the log bucket that receives the access logs."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:s3:", var.log_bucket_arn))
+    error_message = "log_bucket_arn must be an S3 bucket ARN."
+  }
+}
+
+variable "log_prefix" {
+  description = "Key prefix of the access logs in the log bucket (the log bucket grants CloudFront delivery below it)."
+  type        = string
+  default     = "cloudfront"
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{0,62}$", var.log_prefix))
+    error_message = "log_prefix must be a short lowercase prefix without slashes."
+  }
+}
+
+variable "log_output_format" {
+  description = "Format of the access log files: w3c, json or parquet."
+  type        = string
+  default     = "w3c"
+
+  validation {
+    condition     = contains(["w3c", "json", "parquet"], var.log_output_format)
+    error_message = "log_output_format must be w3c, json or parquet."
+  }
+}

@@ -1,0 +1,29 @@
+output "cluster_name" {
+  description = "Name of the ECS cluster."
+  value       = aws_ecs_cluster.this.name
+}
+
+output "cluster_arn" {
+  description = "ARN of the ECS cluster."
+  value       = aws_ecs_cluster.this.arn
+}
+
+output "service_names" {
+  description = "ECS service name by service."
+  value       = local.service_names
+}
+
+output "task_role_arns" {
+  description = "Task (application) role ARN by service."
+  value       = { for name, role in aws_iam_role.task : name => role.arn }
+}
+
+output "execution_role_arns" {
+  description = "Task execution role ARN by service."
+  value       = { for name, role in aws_iam_role.execution : name => role.arn }
+}
+
+output "log_group_names" {
+  description = "CloudWatch log group name by service."
+  value       = { for name, lg in aws_cloudwatch_log_group.service : name => lg.name }
+}

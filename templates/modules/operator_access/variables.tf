@@ -1,0 +1,76 @@
+variable "name" {
+  description = "Name prefix (<customer>-<env>): the roles are <name>-admin and <name>-readonly."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9+=,.@_-]{1,55}$", var.name))
+    error_message = "The name must be at most 55 characters IAM accepts in role names."
+  }
+}
+
+variable "customer" {
+  description = "Value of the customer tag on this customer's resources; admin actions are limited to resources carrying it."
+  type        = string
+}
+
+variable "admin_principals" {
+  description = "IAM ARNs (accounts, users or roles) allowed to assume the admin role (with MFA); empty: no admin role."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for p in var.admin_principals : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|user/.+|role/.+)$", p))])
+    error_message = "Principals must be IAM ARNs: arn:aws:iam::<account>:root, :user/<name> or :role/<name>."
+  }
+}
+
+variable "readonly_principals" {
+  description = "IAM ARNs (accounts, users or roles) allowed to assume the read-only role (with MFA); empty: no read-only role."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for p in var.readonly_principals : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|user/.+|role/.+)$", p))])
+    error_message = "Principals must be IAM ARNs: arn:aws:iam::<account>:root, :user/<name> or :role/<name>."
+  }
+}
+
+variable "mfa_max_age_seconds" {
+  description = "Longest time since the MFA sign-in that still allows assuming a role."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.mfa_max_age_seconds >= 300 && var.mfa_max_age_seconds <= 43200
+    error_message = "Between 300 and 43200 seconds."
+  }
+}
+
+variable "max_session_duration" {
+  description = "Longest session of an assumed role, seconds."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.max_session_duration >= 3600 && var.max_session_duration <= 43200
+    error_message = "IAM accepts 3600 to 43200 seconds."
+  }
+}
+
+variable "ecs_exec" {
+  description = "Let admins open ECS Exec sessions in ecs_cluster_arn (a flag known at plan time)."
+  type        = bool
+  default     = false
+}
+
+variable "ecs_cluster_arn" {
+  description = "ECS cluster whose tasks admins may open ECS Exec sessions in (with ecs_exec)."
+  type        = string
+  default     = null
+}
+
+variable "kms_key_arn" {
+  description = "Customer KMS key that encrypts ECS Exec sessions (with ecs_exec; admins need kms:GenerateDataKey on it)."
+  type        = string
+  default     = null
+}

@@ -1,0 +1,408 @@
+"""CloudFront (cdn), WAF (waf) and what they need from the assets and log buckets: module code,
+rendered units, toggles, error messages and the modules' terraform tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from typing import Any
+
+import pygohcl
+import pytest
+import yaml
+
+from generator.components import BY_NAME
+from generator.components.application import CLOUDFRONT_LOG_PREFIX
+from generator.docs import architecture
+from generator.errors import FgenError
+from generator.resolve import resolve_customer
+from generator.terraform import MIRROR_ENV, terraform_env
+from tests.support import REPO, copy_repo, edit_manifest, render_tree, unit_inputs
+
+MODULES = REPO / "templates" / "modules"
+
+
+def module_blocks(module: str, kind: str = "resource") -> dict[str, dict[str, Any]]:
+    blocks: dict[str, dict[str, Any]] = {}
+    for path in sorted((MODULES / module).glob("*.tf")):
+        for rtype, items in pygohcl.loads(path.read_text()).get(kind, {}).items():
+            blocks.setdefault(rtype, {}).update(items)
+    return blocks
+
+
+def module_file(module: str, name: str) -> dict[str, Any]:
+    return pygohcl.loads((MODULES / module / name).read_text())
+
+
+def profile(env: str, file: str) -> dict[str, Any]:
+    return yaml.safe_load((REPO / "templates" / "profiles" / env / file).read_text())
+
+
+def line_in(path, needle: str, after: str | None = None) -> int:
+    lines = path.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if after in line) if after else -1
+    return next(i for i, line in enumerate(lines, 1) if i - 1 > start and needle in line)
+
+
+def render_error(project, customer: str = "customer-x") -> str:
+    with pytest.raises(FgenError) as exc:
+        render_tree(project, customer)
+    return str(exc.value)
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory) -> dict[str, str]:
+    return render_tree(copy_repo(tmp_path_factory.mktemp("edge")))
+
+
+# --- modules ------------------------------------------------------------------------------------
+
+
+def test_cloudfront_viewers_need_tls_1_2_2021_over_sni():
+    distribution = module_blocks("cdn")["aws_cloudfront_distribution"]["this"]
+    certificate = distribution["viewer_certificate"]
+    assert certificate["minimum_protocol_version"] == "TLSv1.2_2021"
+    assert certificate["ssl_support_method"] == "sni-only"
+    assert certificate["acm_certificate_arn"] == "var.acm_certificate_arn"
+    assert distribution["http_version"] == "http2and3"
+    assert distribution["web_acl_id"] == "var.web_acl_arn"
+
+
+def test_cloudfront_origins_oac_and_https_to_the_alb():
+    resources = module_blocks("cdn")
+    oac = resources["aws_cloudfront_origin_access_control"]["assets"]
+    assert (oac["signing_behavior"], oac["signing_protocol"], oac["origin_access_control_origin_type"]) == (
+        "always", "sigv4", "s3")
+    origins = {o["origin_id"]: o for o in resources["aws_cloudfront_distribution"]["this"]["origin"]}
+    assert set(origins) == {"local.assets_origin_id", "local.alb_origin_id"}
+    alb = origins["local.alb_origin_id"]["custom_origin_config"]
+    assert alb["origin_protocol_policy"] == "https-only" and alb["origin_ssl_protocols"] == ["TLSv1.2"]
+    assert "s3_origin_config" not in origins["local.assets_origin_id"]  # OAC, not the legacy OAI
+
+
+def test_cloudfront_cache_policies_are_the_managed_ones_by_name():
+    data = module_blocks("cdn", "data")
+    assert data["aws_cloudfront_cache_policy"]["caching_optimized"]["name"] == "Managed-CachingOptimized"
+    assert data["aws_cloudfront_cache_policy"]["caching_disabled"]["name"] == "Managed-CachingDisabled"
+    assert (data["aws_cloudfront_origin_request_policy"]["all_viewer_except_host"]["name"]
+            == "Managed-AllViewerExceptHostHeader")
+    distribution = module_blocks("cdn")["aws_cloudfront_distribution"]["this"]
+    default = distribution["default_cache_behavior"]
+    assert default["cache_policy_id"] == "data.aws_cloudfront_cache_policy.caching_optimized.id"
+    assert default["compress"] is True
+    api = distribution["dynamic"]["ordered_cache_behavior"]["content"]
+    assert api["cache_policy_id"] == "data.aws_cloudfront_cache_policy.caching_disabled.id"
+    assert api["origin_request_policy_id"] == "data.aws_cloudfront_origin_request_policy.all_viewer_except_host.id"
+    assert api["target_origin_id"] == "local.alb_origin_id" and api["compress"] is True
+    # the component answers these data sources in the mock provider
+    assert set(BY_NAME["cdn"].mock_data) == {"aws_cloudfront_cache_policy", "aws_cloudfront_origin_request_policy"}
+
+
+def test_cdn_module_owns_the_assets_bucket_policy_with_oac_bound_to_the_distribution():
+    policy = module_blocks("cdn")["aws_s3_bucket_policy"]["assets"]
+    assert policy["bucket"] == "var.assets_bucket_name"
+    text = (MODULES / "cdn" / "main.tf").read_text()
+    assert '"AWS:SourceArn" = aws_cloudfront_distribution.this.arn' in text
+    assert '"aws:SecureTransport" = "false"' in text
+    # and the assets module writes its own policy only when told to
+    assets_policy = module_blocks("s3_assets")["aws_s3_bucket_policy"]["this"]
+    assert assets_policy["count"] == "var.manage_bucket_policy ? 1 : 0"
+
+
+def test_cloudfront_logs_use_standard_logging_v2_in_us_east_1():
+    resources = module_blocks("cdn")
+    for rtype in ("aws_cloudwatch_log_delivery_source", "aws_cloudwatch_log_delivery_destination",
+                  "aws_cloudwatch_log_delivery"):
+        assert resources[rtype]["access_logs"]["provider"] == "aws.us_east_1", rtype
+    assert "logging_config" not in resources["aws_cloudfront_distribution"]["this"]  # no legacy (ACL) logging
+    versions = module_file("cdn", "versions.tf")["terraform"]["required_providers"]["aws"]
+    assert versions["configuration_aliases"] == ["aws.us_east_1"]
+    assert BY_NAME["cdn"].provider_aliases == ("us_east_1",)
+
+
+def test_waf_acls_scopes_names_and_providers():
+    acls = module_blocks("waf")["aws_wafv2_web_acl"]
+    assert acls["cloudfront"]["scope"] == "CLOUDFRONT" and acls["cloudfront"]["provider"] == "aws.us_east_1"
+    assert acls["regional"]["scope"] == "REGIONAL" and "provider" not in acls["regional"]
+    main = pygohcl.loads((MODULES / "waf" / "main.tf").read_text())["locals"]
+    assert main["cloudfront_name"] == "var.name-cloudfront" and main["regional_name"] == "var.name-regional"
+    association = module_blocks("waf")["aws_wafv2_web_acl_association"]["alb"]
+    assert association["resource_arn"] == "var.alb_arn"
+    assert BY_NAME["waf"].provider_aliases == ("us_east_1",)
+
+
+def test_waf_rules_are_the_same_in_both_acls_and_rate_limit_per_ip():
+    acls = module_blocks("waf")["aws_wafv2_web_acl"]
+    regional, cloudfront = (acls[s]["dynamic"]["rule"] for s in ("regional", "cloudfront"))
+    assert regional["for_each"] == cloudfront["for_each"] == "local.rules"
+    strip = lambda rule: {k: v for k, v in rule["content"].items() if k != "visibility_config"}  # noqa: E731
+    assert strip(regional) == strip(cloudfront)
+    rate = regional["content"]["statement"]["dynamic"]["rate_based_statement"]["content"]
+    assert rate["aggregate_key_type"] == "IP"
+    assert rate["evaluation_window_sec"] == "var.rate_limit_window_sec"
+    for acl in acls.values():
+        for visibility in (acl["visibility_config"], acl["dynamic"]["rule"]["content"]["visibility_config"]):
+            assert visibility["cloudwatch_metrics_enabled"] is True and visibility["sampled_requests_enabled"] is True
+
+
+def test_every_waf_log_group_is_named_aws_waf_logs_and_has_retention_and_a_key():
+    groups = module_blocks("waf")["aws_cloudwatch_log_group"]
+    assert set(groups) == {"regional", "cloudfront"}
+    for group in groups.values():
+        assert group["name"].startswith("aws-waf-logs-")
+        assert group["retention_in_days"] == "var.log_retention_days"
+        assert group["kms_key_id"]
+    assert groups["cloudfront"]["provider"] == "aws.us_east_1"
+    configs = module_blocks("waf")["aws_wafv2_web_acl_logging_configuration"]
+    assert set(configs) == {"regional", "cloudfront"}
+    assert all(c["dynamic"]["redacted_fields"]["for_each"] == "local.redacted_headers" for c in configs.values())
+
+
+def test_assets_replication_uses_the_dr_provider_and_least_privilege():
+    resources = module_blocks("s3_assets")
+    for rtype in ("aws_s3_bucket", "aws_kms_key", "aws_s3_bucket_versioning",
+                  "aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_public_access_block",
+                  "aws_s3_bucket_ownership_controls", "aws_s3_bucket_policy"):
+        assert resources[rtype]["replica"]["provider"] == "aws.dr", rtype
+    assert resources["aws_s3_bucket_ownership_controls"]["replica"]["rule"]["object_ownership"] == "BucketOwnerEnforced"
+    replication = resources["aws_s3_bucket_replication_configuration"]["this"]
+    assert "provider" not in replication  # on the source bucket
+    assert "aws_s3_bucket_versioning.this" in replication["depends_on"]
+    rule = replication["rule"]
+    assert rule["source_selection_criteria"]["sse_kms_encrypted_objects"]["status"] == "Enabled"
+    assert rule["delete_marker_replication"]["status"] == "Enabled"
+    policy = (MODULES / "s3_assets" / "replication.tf").read_text()
+    for action in ("s3:GetReplicationConfiguration", "s3:GetObjectVersionForReplication", "s3:ReplicateObject",
+                   "s3:ReplicateDelete", "s3:ReplicateTags", "kms:ViaService"):
+        assert action in policy
+    assert '"s3:*"' not in policy.replace('Action    = "s3:*"', "")  # only the TLS deny names s3:*
+    versions = module_file("s3_assets", "versions.tf")["terraform"]["required_providers"]["aws"]
+    assert versions["configuration_aliases"] == ["aws.dr"]
+    assert BY_NAME["assets"].provider_aliases == ("dr",)
+
+
+def test_log_bucket_grants_cloudfront_v2_delivery_only_when_asked():
+    text = (MODULES / "s3_logs" / "main.tf").read_text()
+    assert "var.cloudfront_log_prefix == null ? [] :" in text
+    assert "delivery.logs.amazonaws.com" in text and ":logs:us-east-1:" in text
+    assert "aws_s3_bucket_acl" not in text  # ACLs stay off
+
+
+# --- rendered units -----------------------------------------------------------------------------
+
+
+def test_cdn_units(tree):
+    for env, price in (("dev", "PriceClass_100"), ("prod", "PriceClass_All")):
+        cdn = unit_inputs(tree, env, "cdn")
+        manifest = yaml.safe_load((REPO / "customers" / "customer-x" / "customer.yaml").read_text())
+        env_file = yaml.safe_load((REPO / "customers" / "customer-x" / f"{env}.yaml").read_text()) or {}
+        env_dns = env_file.get("dns", {})
+        domain = env_dns.get("domain", manifest["dns"]["domain"])
+        certificate = env_dns.get("cloudfront_certificate_arn", manifest["dns"]["cloudfront_certificate_arn"])
+        assert cdn["acm_certificate_arn"] == certificate and ":us-east-1:" in certificate
+        assert cdn["price_class"] == price == profile(env, "edge.yaml")["cdn"]["price_class"]
+        assert cdn["aliases"] == [domain]
+        assert cdn["alb_origin_domain"] == f"origin.{domain}"
+        assert cdn["alb_dns_name"] == "dependency.alb.outputs.alb_dns_name"
+        assert cdn["assets_bucket_arn"] == "dependency.assets.outputs.bucket_arn"
+        assert cdn["web_acl_arn"] == "dependency.waf.outputs.cloudfront_web_acl_arn"
+        assert cdn["log_bucket_arn"] == "dependency.log_bucket.outputs.bucket_arn"
+        log_bucket = unit_inputs(tree, env, "log_bucket")
+        assert cdn["log_prefix"] == CLOUDFRONT_LOG_PREFIX == log_bucket["cloudfront_log_prefix"]
+        assert cdn["api_path_patterns"] == ["/api/*", "/ws/*"]
+
+
+def test_waf_units_carry_the_manifests_limits(tree):
+    for env in ("dev", "prod"):
+        waf = unit_inputs(tree, env, "waf")
+        settings = profile(env, "edge.yaml")["waf"]
+        assert waf["rate_limit"] == settings["rate_limit"]
+        assert waf["login_rate_limit"] == settings["login_rate_limit"]
+        assert waf["rate_limit_window_sec"] == settings["rate_limit_window_sec"]
+        assert waf["login_paths"] == ["/api/auth/login"]
+        assert waf["create_cloudfront_acl"] is True
+        assert waf["alb_arn"] == "dependency.alb.outputs.alb_arn"
+        assert waf["kms_key_arn"] == "dependency.kms.outputs.key_arn"
+        assert waf["cloudfront_log_kms_key_arn"] is None  # eu-west-1: the module creates a key in us-east-1
+    assert unit_inputs(tree, "prod", "waf")["log_retention_days"] == 400  # customer-x prod.yaml logging
+
+
+def test_waf_log_group_names_start_with_aws_waf_logs(tmp_path):
+    env = next(e for e in resolve_customer(copy_repo(tmp_path), "customer-x").environments if e.name == "prod")
+    names = BY_NAME["waf"].log_group_names(env)
+    assert names == ["aws-waf-logs-customer-x-prod-regional", "aws-waf-logs-customer-x-prod-cloudfront"]
+
+
+def test_assets_policy_is_owned_by_the_cdn_when_enabled(tree):
+    for env in ("dev", "prod"):
+        assert unit_inputs(tree, env, "assets")["manage_bucket_policy"] is False
+        assert "cloudfront.amazonaws.com" in unit_inputs(tree, env, "kms")["service_principals"]
+
+
+def test_assets_access_logs_go_to_the_log_bucket(tree):
+    for env in ("dev", "prod"):
+        assets = unit_inputs(tree, env, "assets")
+        assert assets["access_log_bucket"] == "dependency.log_bucket.outputs.bucket_name"
+        assert assets["access_log_prefix"] == f"s3-access/{assets['bucket_name']}/"
+        assert unit_inputs(tree, env, "log_bucket")["s3_access_log_prefix"] == "s3-access"
+
+
+def test_replication_only_in_prod(tree):
+    dev, prod = unit_inputs(tree, "dev", "assets"), unit_inputs(tree, "prod", "assets")
+    assert dev["replication_enabled"] is False and dev["replica_bucket_name"] is None
+    assert prod["replication_enabled"] is True
+    assert prod["replica_bucket_name"] == "customer-x-prod-assets-dr-222222222222"
+    assert prod["replication_role_name"] == "customer-x-prod-assets-replication"
+    assert prod["replica_storage_class"] == "STANDARD_IA"
+    config = pygohcl.loads(tree["infra/config/prod.hcl"])["locals"]
+    assert config["dr_region"] == "eu-central-1"  # root.hcl's aws.dr provider points there
+
+
+def test_summary_and_diagram(tmp_path):
+    env = next(e for e in resolve_customer(copy_repo(tmp_path), "customer-x").environments if e.name == "prod")
+    assert BY_NAME["cdn"].summary(env)["CDN"] == "CloudFront, PriceClass_All"
+    assert BY_NAME["waf"].summary(env)["WAF"] == "CloudFront + ALB"
+    assert BY_NAME["assets"].summary(env)["Assets replication"] == "eu-central-1 (STANDARD_IA)"
+    lines = architecture(env)
+    assert "  users --> cdn" in lines and "  cdn --> assets" in lines
+
+
+# --- toggles ------------------------------------------------------------------------------------
+
+
+def test_cdn_off_removes_the_unit_and_hands_the_policy_back_to_assets(tmp_path):
+    project = copy_repo(tmp_path)
+    edit_manifest(project, "customer-x", "dev.yaml", {"cdn": {"enabled": False}})
+    tree = render_tree(project)
+    assert not any(path.startswith("infra/environments/dev/cdn/") for path in tree)
+    assert "infra/environments/prod/cdn/terragrunt.hcl" in tree
+    assert not any('"../cdn"' in text for path, text in tree.items() if "/dev/" in path)
+    assert unit_inputs(tree, "dev", "assets")["manage_bucket_policy"] is True
+    assert unit_inputs(tree, "dev", "log_bucket")["cloudfront_log_prefix"] is None
+    assert "cloudfront.amazonaws.com" not in unit_inputs(tree, "dev", "kms")["service_principals"]
+    assert unit_inputs(tree, "dev", "waf")["create_cloudfront_acl"] is False
+
+
+def test_waf_off_removes_the_unit_and_the_web_acl(tmp_path):
+    project = copy_repo(tmp_path)
+    edit_manifest(project, "customer-x", "prod.yaml", {"waf": {"enabled": False}})
+    tree = render_tree(project)
+    assert "infra/environments/prod/waf/terragrunt.hcl" not in tree
+    assert "infra/environments/dev/waf/terragrunt.hcl" in tree
+    assert not any('"../waf"' in text for path, text in tree.items() if "/prod/" in path)
+    assert unit_inputs(tree, "prod", "cdn")["web_acl_arn"] is None
+
+
+def test_manifest_values_reach_the_waf_and_cdn(tmp_path):
+    project = copy_repo(tmp_path)
+    edit_manifest(project, "customer-x", "prod.yaml", {
+        "waf": {"rate_limit": 5000, "blocked_countries": ["KP"], "login_paths": ["/api/auth/login", "/api/auth/otp"]},
+        "cdn": {"aliases": ["customer-x.example.com", "www.customer-x.example.com"],
+                "custom_error_responses": [{"error_code": 503, "response_code": 503,
+                                            "response_page_path": "/errors/503.html", "ttl": 10}]},
+    })
+    tree = render_tree(project)
+    waf = unit_inputs(tree, "prod", "waf")
+    assert waf["rate_limit"] == 5000 and waf["blocked_countries"] == ["KP"]
+    assert waf["login_paths"] == ["/api/auth/login", "/api/auth/otp"]
+    cdn = unit_inputs(tree, "prod", "cdn")
+    assert cdn["aliases"] == ["customer-x.example.com", "www.customer-x.example.com"]
+    assert cdn["custom_error_responses"] == [
+        {"error_code": 503, "response_code": 503, "response_page_path": "/errors/503.html", "ttl": 10}]
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+def test_cdn_without_cloudfront_certificate_is_refused(tmp_path):
+    project = copy_repo(tmp_path)
+    edit_manifest(project, "customer-x", "prod.yaml", {"dns": {"cloudfront_certificate_arn": None}})
+    line = line_in(REPO / "templates" / "profiles" / "prod" / "edge.yaml", "enabled:", after="cdn:")
+    assert (f"templates/profiles/prod/edge.yaml:{line}: cdn.enabled: cdn is enabled but "
+            "dns.cloudfront_certificate_arn is not set") in render_error(project)
+
+
+def test_replication_without_dr_region_is_refused(tmp_path):
+    project = copy_repo(tmp_path)
+    edit_manifest(project, "customer-x", "prod.yaml", {"aws": {"dr_region": None}})
+    line = line_in(REPO / "templates" / "profiles" / "prod" / "foundation.yaml", "enabled:", after="replication:")
+    assert (f"templates/profiles/prod/foundation.yaml:{line}: assets.replication.enabled: replication copies the "
+            "assets to the DR region, but aws.dr_region is not set") in render_error(project)
+
+
+def test_alb_behind_cloudfront_needs_the_cdn(tmp_path):
+    project = copy_repo(tmp_path)
+    edit_manifest(project, "customer-x", "dev.yaml", {"cdn": {"enabled": False}, "alb": {"ingress": "cloudfront"}})
+    path = project.customers_dir / "customer-x" / "dev.yaml"
+    line = line_in(path, "ingress:")
+    assert (f"customers/customer-x/dev.yaml:{line}: alb.ingress: alb.ingress is 'cloudfront' but cdn is disabled"
+            ) in render_error(project)
+
+
+def test_alias_outside_the_domain_is_refused(tmp_path):
+    project = copy_repo(tmp_path)
+    edit_manifest(project, "customer-x", "prod.yaml", {"cdn": {"aliases": ["game.other.example"]}})
+    line = line_in(project.customers_dir / "customer-x" / "prod.yaml", "aliases:")
+    assert (f"customers/customer-x/prod.yaml:{line}: cdn.aliases: alias 'game.other.example' is not "
+            "customer-x.example.com or a name under it") in render_error(project)
+
+
+def test_origin_domain_must_not_be_an_alias(tmp_path):
+    project = copy_repo(tmp_path)
+    edit_manifest(project, "customer-x", "prod.yaml", {"cdn": {"origin_domain": "customer-x.example.com"}})
+    line = line_in(project.customers_dir / "customer-x" / "prod.yaml", "origin_domain:")
+    assert (f"customers/customer-x/prod.yaml:{line}: cdn.origin_domain: origin_domain 'customer-x.example.com' is "
+            "also a CloudFront alias") in render_error(project)
+
+
+def test_service_path_outside_the_api_patterns_is_refused(tmp_path):
+    project = copy_repo(tmp_path)
+    edit_manifest(project, "customer-x", "prod.yaml", {"services": {"leaderboard": {"path_patterns": ["/lb/*"]}}})
+    line = line_in(project.customers_dir / "customer-x" / "prod.yaml", "path_patterns:")
+    assert (f"customers/customer-x/prod.yaml:{line}: services.leaderboard.path_patterns: service 'leaderboard' "
+            "path /lb/* is not under any cdn.api_path_patterns") in render_error(project)
+
+
+@pytest.mark.parametrize(("changes", "needle", "message"), [
+    ({"rate_limit": 50}, "rate_limit:", "waf.rate_limit: must be at least 100, got 50"),
+    ({"rate_limit_window_sec": 100}, "rate_limit_window_sec:",
+     "waf.rate_limit_window_sec: Input should be 60, 120, 300 or 600"),
+    ({"blocked_countries": ["kp"]}, "- kp",
+     "waf.blocked_countries[0]: 'kp' does not match the required format ^[A-Z]{2}$"),
+    ({"rate_limit": 1000, "login_rate_limit": 2000}, "waf:",
+     "waf: login_rate_limit (2000) must not be above rate_limit (1000): the login rule is the stricter one"),
+])
+def test_waf_settings_are_validated(tmp_path, changes, needle, message):
+    project = copy_repo(tmp_path)
+    edit_manifest(project, "customer-x", "prod.yaml", {"waf": changes})
+    line = line_in(project.customers_dir / "customer-x" / "prod.yaml", needle)
+    error = render_error(project)
+    assert f"customers/customer-x/prod.yaml:{line}: {message}" in error, error
+
+
+def test_geo_restriction_needs_countries(tmp_path):
+    project = copy_repo(tmp_path)
+    edit_manifest(project, "customer-x", "prod.yaml", {"cdn": {"geo_restriction_type": "whitelist"}})
+    line = line_in(project.customers_dir / "customer-x" / "prod.yaml", "cdn:")
+    assert (f"customers/customer-x/prod.yaml:{line}: cdn: geo_restriction_countries must be given exactly when "
+            "geo_restriction_type is not 'none' (type is 'whitelist', 0 countries)") in render_error(project)
+
+
+# --- terraform test of each module --------------------------------------------------------------
+
+
+@pytest.mark.terraform
+@pytest.mark.parametrize("module", ["cdn", "waf", "s3_assets", "s3_logs"])
+def test_module_terraform_test(module, tmp_path):
+    binary = shutil.which("terraform")
+    if binary is None:
+        pytest.skip("terraform is not on PATH")
+    if not os.environ.get(MIRROR_ENV):
+        pytest.skip(f"{MIRROR_ENV} is not set (no offline AWS provider)")
+    work = tmp_path / module
+    shutil.copytree(MODULES / module, work)
+    env = terraform_env(tmp_path)
+    for cmd in (["init", "-backend=false", "-input=false", "-no-color"], ["test", "-no-color"]):
+        result = subprocess.run([binary, *cmd], cwd=work, env=env, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stdout + result.stderr

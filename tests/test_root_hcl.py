@@ -1,0 +1,51 @@
+"""root.hcl: it parses, and its path arithmetic (evaluated by Terraform itself) finds the right
+environment config, state key and unit for every unit fgen generates."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import hcl2
+import pygohcl
+import pytest
+
+from tests.support import REPO
+
+ROOT = (REPO / "root.hcl").read_text()
+
+
+def test_root_hcl_parses_with_both_parsers():
+    body = pygohcl.loads(ROOT)
+    hcl2.loads(ROOT)
+    assert body["remote_state"]["backend"] == "s3"
+    config = body["remote_state"]["config"]
+    assert config["encrypt"] is True and config["use_lockfile"] is True
+    assert "provider" in body["generate"]
+
+
+@pytest.mark.terraform_bin
+@pytest.mark.parametrize("unit_path,expected", [
+    ("output/customer-x/infra/environments/dev/vpc",
+     {"tree": "output/customer-x", "environment": "dev", "unit": "vpc"}),
+    ("output/acme/infra/environments/prod/ecs",
+     {"tree": "output/acme", "environment": "prod", "unit": "ecs"}),
+    ("output/customer-x/infra/environments/dev/previews/feature-x/ecs",
+     {"tree": "output/customer-x", "environment": "dev", "unit": "previews/feature-x/ecs"}),
+])
+def test_path_arithmetic(tmp_path, unit_path, expected):
+    locals_block = re.search(r"^locals \{\n(.*?)^\}", ROOT, re.S | re.M).group(1)
+    lines = [line for line in locals_block.splitlines()
+             if line.strip().startswith(("unit_path", "path_parts", "env_index", "tree", "environment", "unit "))]
+    text = "\n".join(lines).replace('path_relative_to_include("root")', json.dumps(unit_path))
+    (tmp_path / "main.tf").write_text("locals {\n" + text + "\n}\n" + "".join(
+        f'output "{k}" {{\n  value = local.{k}\n}}\n' for k in expected))
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "TF_CLI_CONFIG_FILE": "/dev/null", "HOME": str(tmp_path)}
+    subprocess.run(["terraform", "init", "-input=false"], cwd=tmp_path, env=env, check=True, capture_output=True)
+    subprocess.run(["terraform", "apply", "-auto-approve", "-input=false"], cwd=tmp_path, env=env, check=True,
+                   capture_output=True)
+    out = subprocess.run(["terraform", "output", "-json"], cwd=tmp_path, env=env, check=True, capture_output=True,
+                         text=True).stdout
+    assert {k: v["value"] for k, v in json.loads(out).items()} == expected
+    assert 'key          = "${local.config.customer}/${local.environment}/${local.unit}/terraform.tfstate"' in ROOT
