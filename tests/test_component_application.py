@@ -242,7 +242,9 @@ def test_secrets_and_explicit_image(tmp_path):
         "secrets": {"JWT_SIGNING_KEY": "jwt/signing-key"}}}})
     auth = unit_inputs(render_tree(project), "prod", "ecs")["services"]["auth"]
     assert auth["image"] == "public.ecr.aws/acme/auth"
-    assert auth["environment"] == {"LOG_LEVEL": "info"}
+    assert auth["environment"] == {"LOG_LEVEL": "info",  # plus the Cognito settings to validate JWTs with
+                                   "COGNITO_ISSUER": "dependency.identity.outputs.issuer",
+                                   "COGNITO_CLIENT_ID": "dependency.identity.outputs.client_id"}
     assert auth["secrets"] == {
         "JWT_SIGNING_KEY": "arn:aws:ssm:eu-west-1:222222222222:parameter/customer-x/prod/auth/jwt/signing-key"}
 

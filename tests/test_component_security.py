@@ -363,3 +363,13 @@ def test_module_terraform_test(module, tmp_path):
     for cmd in (["init", "-backend=false", "-input=false", "-no-color"], ["test", "-no-color"]):
         result = subprocess.run([binary, *cmd], cwd=work, env=env, capture_output=True, text=True, timeout=600)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_services_receive_the_user_pool_to_validate_tokens(tmp_path):
+    from tests.support import copy_repo, render_tree, unit_inputs
+
+    project = copy_repo(tmp_path / "repo")
+    services = unit_inputs(render_tree(project), "prod", "ecs")["services"]
+    for name, service in services.items():
+        assert service["environment"]["COGNITO_ISSUER"] == "dependency.identity.outputs.issuer", name
+        assert service["environment"]["COGNITO_CLIENT_ID"] == "dependency.identity.outputs.client_id", name

@@ -401,6 +401,8 @@ class Alb(Component):
 #: environment variables fgen sets itself from the rds and redis outputs
 DATABASE_VARIABLES = ("DB_HOST", "DB_PORT", "DB_NAME", "DB_USERNAME", "DB_PASSWORD")
 REDIS_VARIABLES = ("REDIS_HOST", "REDIS_PORT")
+#: from the identity (Cognito) outputs: services validate players' JWTs against this issuer and client
+IDENTITY_VARIABLES = ("COGNITO_ISSUER", "COGNITO_CLIENT_ID")
 
 
 class EcsSettings(StrictModel):
@@ -443,7 +445,8 @@ class Ecs(Component):
     def check(self, env: EnvContext) -> list[Problem]:
         problems = []
         reserved = ((DATABASE_VARIABLES if env.enabled("rds") else ())
-                    + (REDIS_VARIABLES if env.enabled("redis") else ()))
+                    + (REDIS_VARIABLES if env.enabled("redis") else ())
+                    + (IDENTITY_VARIABLES if env.enabled("identity") else ()))
         for name, s in enabled_services(env).items():
             if env.is_production and s.critical and s.spot:
                 problems.append(env.problem(("services", name, "spot"),
@@ -451,7 +454,8 @@ class Ecs(Component):
                                             "production; set spot: false (or critical: false)"))
             for section in ("environment", "secrets"):
                 for variable in sorted(set(getattr(s, section)) & set(reserved)):
-                    source = "rds" if variable in DATABASE_VARIABLES else "redis"
+                    source = ("rds" if variable in DATABASE_VARIABLES
+                              else "identity" if variable in IDENTITY_VARIABLES else "redis")
                     problems.append(env.problem(("services", name, section, variable),
                                                 f"{variable} is set by fgen from the {source} outputs; "
                                                 "remove it here"))
@@ -459,6 +463,8 @@ class Ecs(Component):
 
     def services(self, env: EnvContext) -> dict[str, dict[str, Any]]:
         arn_prefix = self.parameter_arn_prefix(env)
+        identity = ({"COGNITO_ISSUER": env.out("identity", "issuer"),
+                     "COGNITO_CLIENT_ID": env.out("identity", "client_id")} if env.enabled("identity") else {})
         result = {}
         for name, s in enabled_services(env).items():
             family = f"{env.prefix}-{name}"
@@ -478,7 +484,7 @@ class Ecs(Component):
                 "spot": s.spot,
                 "read_only_root_filesystem": s.read_only_root_filesystem,
                 "deployment": s.deployment,
-                "environment": dict(sorted(s.environment.items())),
+                "environment": {**dict(sorted(s.environment.items())), **identity},
                 "secrets": {variable: f"{arn_prefix}/{name}/{parameter}"
                             for variable, parameter in sorted(s.secrets.items())},
                 "autoscaling": {

@@ -30,6 +30,17 @@ dependency "alb" {
   }
 }
 
+dependency "identity" {
+  config_path = "../identity"
+
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+  mock_outputs_merge_strategy_with_state  = "shallow"
+  mock_outputs = {
+    client_id = "1example23456789abcdefghij"
+    issuer    = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123"
+  }
+}
+
 dependency "kms" {
   config_path = "../kms"
 
@@ -134,8 +145,11 @@ inputs = {
       spot                       = true
       read_only_root_filesystem  = true
       deployment                 = "rolling"
-      environment                = {}
-      secrets                    = {}
+      environment = {
+        COGNITO_ISSUER    = dependency.identity.outputs.issuer
+        COGNITO_CLIENT_ID = dependency.identity.outputs.client_id
+      }
+      secrets = {}
       autoscaling = {
         cpu_target_percent         = 60
         memory_target_percent      = 70
@@ -160,8 +174,11 @@ inputs = {
       spot                       = true
       read_only_root_filesystem  = true
       deployment                 = "rolling"
-      environment                = {}
-      secrets                    = {}
+      environment = {
+        COGNITO_ISSUER    = dependency.identity.outputs.issuer
+        COGNITO_CLIENT_ID = dependency.identity.outputs.client_id
+      }
+      secrets = {}
       autoscaling = {
         cpu_target_percent         = 60
         memory_target_percent      = 70
@@ -186,8 +203,11 @@ inputs = {
       spot                       = true
       read_only_root_filesystem  = true
       deployment                 = "rolling"
-      environment                = {}
-      secrets                    = {}
+      environment = {
+        COGNITO_ISSUER    = dependency.identity.outputs.issuer
+        COGNITO_CLIENT_ID = dependency.identity.outputs.client_id
+      }
+      secrets = {}
       autoscaling = {
         cpu_target_percent         = 60
         memory_target_percent      = 70
@@ -212,8 +232,11 @@ inputs = {
       spot                       = true
       read_only_root_filesystem  = false
       deployment                 = "rolling"
-      environment                = {}
-      secrets                    = {}
+      environment = {
+        COGNITO_ISSUER    = dependency.identity.outputs.issuer
+        COGNITO_CLIENT_ID = dependency.identity.outputs.client_id
+      }
+      secrets = {}
       autoscaling = {
         cpu_target_percent         = 60
         memory_target_percent      = 70
