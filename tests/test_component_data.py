@@ -370,3 +370,11 @@ def test_module_terraform_test(module, tmp_path):
     for cmd in (["init", "-backend=false", "-input=false", "-no-color"], ["test", "-no-color"]):
         result = subprocess.run([binary, *cmd], cwd=work, env=env, capture_output=True, text=True, timeout=600)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_redis_events_go_to_the_alert_topic(tmp_path):
+    from tests.support import copy_repo, edit_manifest, render_tree, unit_inputs
+
+    project = copy_repo(tmp_path / "repo")
+    assert unit_inputs(render_tree(project), "prod", "redis")["notification_topic_arn"] == \
+        "dependency.alerts.outputs.topic_arn"

@@ -377,6 +377,7 @@ class Redis(Component):
             "num_node_groups": s.num_node_groups,
             "replicas_per_node_group": s.replicas_per_node_group,
             "automatic_failover_enabled": s.automatic_failover,
+            "notification_topic_arn": env.out("alerts", "topic_arn") if env.enabled("alerts") else None,
             "multi_az_enabled": s.multi_az,
             "kms_key_arn": env.out("kms", "key_arn"),
             "subnet_ids": env.out("vpc", "private_subnet_ids"),

@@ -84,6 +84,7 @@ ALERT_PUBLISHERS = (
     "budgets.amazonaws.com",  # AWS Budgets notifications
     "costalerts.amazonaws.com",  # Cost Anomaly Detection subscriptions
     "backup.amazonaws.com",  # AWS Backup vault notifications
+    "elasticache.amazonaws.com",  # ElastiCache events (failover, node replacement)
 )
 
 

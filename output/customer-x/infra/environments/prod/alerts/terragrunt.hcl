@@ -29,5 +29,6 @@ inputs = {
     "budgets.amazonaws.com",
     "costalerts.amazonaws.com",
     "backup.amazonaws.com",
+    "elasticache.amazonaws.com",
   ]
 }

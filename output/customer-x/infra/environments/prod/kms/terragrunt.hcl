@@ -21,6 +21,7 @@ inputs = {
     "cloudwatch.amazonaws.com",
     "config.amazonaws.com",
     "costalerts.amazonaws.com",
+    "elasticache.amazonaws.com",
     "events.amazonaws.com",
   ]
 }

@@ -8,6 +8,16 @@ terraform {
   source = "../../../modules//redis"
 }
 
+dependency "alerts" {
+  config_path = "../alerts"
+
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+  mock_outputs_merge_strategy_with_state  = "shallow"
+  mock_outputs = {
+    topic_arn = "arn:aws:sns:eu-west-1:222222222222:customer-x-prod-alerts"
+  }
+}
+
 dependency "kms" {
   config_path = "../kms"
 
@@ -52,6 +62,7 @@ inputs = {
   num_node_groups            = 1
   replicas_per_node_group    = 2
   automatic_failover_enabled = true
+  notification_topic_arn     = dependency.alerts.outputs.topic_arn
   multi_az_enabled           = true
   kms_key_arn                = dependency.kms.outputs.key_arn
   subnet_ids                 = dependency.vpc.outputs.private_subnet_ids
