@@ -154,3 +154,12 @@ def test_customer_readme_is_generated_with_tables_and_diagrams(project):
     assert "| NAT gateways | 1 | 3 |" in readme
     assert readme.count("```mermaid") == 3
     assert "terragrunt run --all plan" in readme
+
+
+def test_the_committed_schema_file_is_current(fgen):
+    """docs/manifest.schema.json is what scaffolded manifests point editors at (`fgen schema` writes it)."""
+    from tests.support import REPO
+
+    code, out, _ = fgen("schema")
+    assert code == 0
+    assert json.loads((REPO / "docs" / "manifest.schema.json").read_text()) == json.loads(out)
