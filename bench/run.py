@@ -383,6 +383,7 @@ class Bench:
     snapshot: Path  # templates, root.hcl, seed, generator package
     jobs: int | None
     skip: frozenset[str] = frozenset()
+    origin: str = "origin unknown"  # where the benchmarked package and templates came from
     results: dict[str, dict[str, list[Sample]]] = field(default_factory=dict)  # size -> measurement -> samples
     notes: list[str] = field(default_factory=list)
 
@@ -444,10 +445,13 @@ def bench_size(bench: Bench, seed: Seed, size: int, runs: int, workdir: Path, lo
             raise BenchError(f"cold render of {size}: expected {size} written, got {counts}")
         out["cold"].append(sample)
         if attempt == 1:
-            files = sum(1 for p in (root / "output").rglob("*") if p.is_file() and ".fgen" not in p.parts)
-            tf = sum(1 for p in (root / "output").rglob("*.tf"))
-            bench.notes.append(f"{size} customers: {files} generated files ({tf} .tf, {files - tf} .hcl) "
-                               f"from {len(seed.env_files)} environments each")
+            kinds: dict[str, int] = {}
+            for path in (root / "output").rglob("*"):
+                if path.is_file() and ".fgen" not in path.parts:
+                    kinds[path.suffix or path.name] = kinds.get(path.suffix or path.name, 0) + 1
+            bench.notes.append(f"{size} customers: {sum(kinds.values())} generated files ("
+                               + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
+                               + f"), {len(seed.env_files)} environments each")
         log(f"  n={size} run {attempt}: cold render {sample.wall:.2f}s, peak {sample.rss_sum / MB:.0f} MB (sum)")
 
         sample, report = bench.fgen_run(root, "render", "--all", "--check", "--format", "json")
@@ -637,6 +641,19 @@ def targets_table(rows) -> str:
     return "\n".join(out)
 
 
+def _origin(args) -> str:
+    """The repository state the snapshot was taken from, at the time it was taken."""
+    if args.source.resolve() != REPO.resolve() or args.generator.resolve() != (REPO / "generator").resolve():
+        return f"package {args.generator}, templates {args.source / 'templates'}"
+
+    def git(*argv: str) -> str:
+        return subprocess.run(["git", "-C", str(REPO), *argv], capture_output=True, text=True).stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "generator", "templates", "root.hcl")
+    changed = f", with {len(dirty.splitlines())} uncommitted changes in generator/, templates/" if dirty else ""
+    return f"repository at commit {git('rev-parse', '--short', 'HEAD') or 'unknown'}{changed}"
+
+
 def machine(bench: Bench, args) -> list[str]:
     def version_of(code: str) -> str:
         try:
@@ -656,9 +673,6 @@ def machine(bench: Bench, args) -> list[str]:
         mem = f", {kb / 1024 / 1024:.1f} GiB RAM"
     except (OSError, StopIteration):
         pass
-    git = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "generator", "templates"],
-                           capture_output=True, text=True).stdout.strip()
     terraform = shutil.which("terraform")
     tf_version = "not installed"
     if terraform:
@@ -672,15 +686,15 @@ def machine(bench: Bench, args) -> list[str]:
         f"- machine: {os.cpu_count()} cores (`os.cpu_count()`), {cpu}{mem}, {platform.system()} {platform.release()}",
         f"- python {version_of('import platform; print(platform.python_version())')}, "
         f"fgen {version_of('import generator; print(generator.__version__)')} "
-        f"(commit {git or 'unknown'}{', with uncommitted changes to generator/ or templates/' if dirty else ''}); {deps}",
+        f"({bench.origin}); {deps}",
         f"- {tf_version}",
         f"- runs per measurement in this invocation: {args.runs}; worker processes: {args.jobs or 'fgen default (all cores)'}; "
         f"command: `python bench/run.py {' '.join(sys.argv[1:])}`".rstrip(),
     ]
 
 
-def report(bench: Bench, args) -> str:
-    lines = ["## Latest run", "", *machine(bench, args), ""]
+def report(bench: Bench, args, machine_lines: list[str] | None = None) -> str:
+    lines = ["## Latest run", "", *(machine_lines if machine_lines is not None else machine(bench, args)), ""]
     lines += [f"  - {n.strip()}" if n.startswith("  ") else f"- {n}" for n in bench.notes]
     lines += ["", "### Targets", "", targets_table(targets(bench.results, bench.jobs)), "", "### Measurements", "",
               results_table(bench.results), "",
@@ -737,6 +751,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--add-to", type=Path, metavar="JSON",
                         help="start from the figures of an earlier run (its --json file) and add these sizes: "
                              "e.g. measure 500 customers separately, with fewer runs")
+    parser.add_argument("--report-only", type=Path, metavar="JSON",
+                        help="measure nothing: write the report of an earlier run's --json file again")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (to profile a command in it)")
     parser.add_argument("--quiet-below", type=float, default=None, metavar="SHARE",
                         help="before each measurement, wait until other processes use at most this share (0..1) "
@@ -752,8 +768,22 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    if args.report_only:
+        data = json.loads(args.report_only.read_text(encoding="utf-8"))
+        bench = Bench(fgen=[], env={}, snapshot=Path(), jobs=args.jobs, notes=list(data.get("notes", [])))
+        bench.results = {size: {k: [Sample(**{f: v for f, v in item.items() if f in SAMPLE_FIELDS}) for item in items]
+                                for k, items in measurements.items()}
+                         for size, measurements in data.get("results", {}).items()}
+        body = report(bench, args, data.get("machine") or [])
+        print(body)
+        if not args.no_doc:
+            write_doc(args.doc, body)
+            log(f"wrote {args.doc}")
+        return 0
+
     workdir = Path(tempfile.mkdtemp(prefix="fgen-bench-"))
     try:
+        origin = _origin(args)  # before copying, so that it describes what was copied
         snapshot = workdir / "snapshot"
         snapshot.mkdir()
         shutil.copytree(args.source / "templates", snapshot / "templates")
@@ -771,6 +801,7 @@ def main(argv: list[str] | None = None) -> int:
         fgen = [python, "-P", "-c", "import sys; from generator.cli import main; sys.argv[0] = 'fgen'; main()"]
         bench = Bench(fgen=fgen, env=env, snapshot=snapshot, jobs=args.jobs,
                       skip=frozenset({"check_nocache"} if args.no_ci_check else ()))
+        bench.origin = origin
         for what, given, default in (("templates and root.hcl", args.source, REPO),
                                      ("generator package", args.generator, REPO / "generator"),
                                      ("seed", args.seed, REPO / "customers" / "customer-x")):
@@ -780,7 +811,8 @@ def main(argv: list[str] | None = None) -> int:
             earlier = json.loads(args.add_to.read_text(encoding="utf-8"))
             bench.notes.append(f"figures of an earlier run added from {args.add_to.name}:")
             bench.notes.extend(f"  {line.lstrip('- ')}" for line in earlier.get("machine", []))
-            bench.notes.extend(f"  {n}" for n in earlier.get("notes", []))
+            remeasured = tuple(f"{size} customers:" for size in sizes) + (() if args.no_single else ("single customer:",))
+            bench.notes.extend(f"  {n}" for n in earlier.get("notes", []) if not n.lstrip().startswith(remeasured))
             for size_key, measurements in earlier.get("results", {}).items():
                 bench.results[size_key] = {k: [Sample(**{f: v for f, v in item.items() if f in SAMPLE_FIELDS})
                                                for item in items] for k, items in measurements.items()}
@@ -792,9 +824,11 @@ def main(argv: list[str] | None = None) -> int:
         seed = load_seed(snapshot / "seed", snapshot / "templates" / "profiles")
         log(f"workdir {workdir}; services varied: {', '.join(seed.services) or 'none'}; "
             f"environments: {', '.join(f[:-5] for f in seed.env_files)}")
+
         def publish(final: bool) -> None:
             """The report so far: written after every size, so a long run keeps what it measured."""
-            body = report(bench, args)
+            machine_lines = machine(bench, args)
+            body = report(bench, args, machine_lines)
             if final:
                 print(body)
             if not args.no_doc:
@@ -805,7 +839,7 @@ def main(argv: list[str] | None = None) -> int:
                                    "pss_sum": s.pss_sum, "max_single": s.max_single, "processes": s.processes,
                                    "background": s.background} for s in v]
                               for k, v in m.items()} for size, m in bench.results.items()}
-                args.json.write_text(json.dumps({"machine": machine(bench, args), "notes": bench.notes,
+                args.json.write_text(json.dumps({"machine": machine_lines, "notes": bench.notes,
                                                  "results": raw}, indent=2), encoding="utf-8")
 
         if not args.no_single:
