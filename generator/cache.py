@@ -1,9 +1,24 @@
-"""Parse results cached by content hash: in memory for a run, on disk across runs.
+"""Parse-back without repeated work: parses shared within a run, whole-tree verdicts across runs.
 
-The on-disk cache lives in ``.fgen-cache/<key>/`` where the key covers fgen's and both parsers'
-versions, so an upgrade never trusts an old verdict. It only ever answers "this exact text parses
-to this": a hand-edited file has another hash, so the cache cannot hide a change. Deleting the
-folder is always safe; an unreadable entry is ignored and recomputed.
+Two levels, both keyed by content hashes, so neither can hide a change:
+
+* in memory, for one process: ``parse(text)`` returns the parse of each distinct text once, so a
+  module rendered identically for a hundred customers is parsed once per worker;
+* on disk, under ``.fgen-cache/<key>/trees/``: one small file per *clean* tree, named by the hash of
+  every ``.tf``/``.hcl`` path and text in it. A no-op ``render --check`` whose planned tree hashes to
+  a known-clean verdict skips parsing and the cross-unit checks altogether. A hand-edited file,
+  another template, another manifest: another hash, a full check. Only clean verdicts are stored;
+  problems are always recomputed and reported.
+
+The ``<key>`` folder covers fgen's version, a hash of fgen's own source and both parsers' versions:
+an upgrade (or a local edit of fgen) never trusts an old verdict. Deleting ``.fgen-cache/`` is
+always safe; an unreadable or corrupted entry is a miss.
+
+Parsers: every file is parsed by Terraform's own HCL parser (pygohcl), whose result the checks read.
+``second_parser=True`` (``fgen validate``, ``render --strict-parse``) also parses every file with
+python-hcl2, an independent implementation: it catches text that Terraform's parser accepts but other
+HCL tooling (editors, linters, python-hcl2 users) would not. It costs about 25 times as much as the
+Go parser, so it is not on the hot path of ``render`` (see docs/performance.md).
 """
 
 from __future__ import annotations
@@ -11,15 +26,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import hcl2
-import pygohcl
-
 from . import __version__
+
+ParseResult = tuple[dict[str, Any], "str | None"]
 
 
 def _dist_version(name: str) -> str:
@@ -29,69 +43,90 @@ def _dist_version(name: str) -> str:
         return "unknown"
 
 
-CACHE_KEY = f"fgen-{__version__}_pygohcl-{_dist_version('pygohcl')}_python-hcl2-{_dist_version('python-hcl2')}"
+@lru_cache(maxsize=1)
+def cache_key() -> str:
+    """The cache folder's name: changes whenever fgen, its source or a parser changes."""
+    source = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        source.update(path.relative_to(package).as_posix().encode())
+        source.update(path.read_bytes())
+    return (f"fgen-{__version__}-{source.hexdigest()[:12]}_pygohcl-{_dist_version('pygohcl')}"
+            f"_python-hcl2-{_dist_version('python-hcl2')}")
+
+
+def tree_digest(tree: dict[str, str], prefix: str, second_parser: bool) -> str:
+    """The hash of everything a tree's verdict depends on (besides fgen's version)."""
+    digest = hashlib.sha256(f"{prefix}\0{int(second_parser)}\0".encode())
+    for path in sorted(tree):
+        if path.endswith((".tf", ".hcl")):
+            digest.update(path.encode("utf-8") + b"\0")
+            digest.update(hashlib.sha256(tree[path].encode("utf-8")).digest())
+    return digest.hexdigest()
 
 
 class ParseCache:
-    def __init__(self, folder: Path | None = None):
-        self.memory: dict[str, tuple[dict[str, Any], str | None]] = {}
-        self.folder = folder / CACHE_KEY if folder is not None else None
+    def __init__(self, folder: Path | None = None, second_parser: bool = False):
+        self.memory: dict[str, ParseResult] = {}
+        self.folder = folder / cache_key() if folder is not None else None
+        self.second_parser = second_parser
         self.hits = 0
         self.misses = 0
+        self.tree_hits = 0
 
-    def parse(self, text: str) -> tuple[dict[str, Any], str | None]:
+    def parse(self, text: str) -> ParseResult:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         found = self.memory.get(digest)
-        if found is None and self.folder is not None:
-            found = self._load(digest)
         if found is not None:
             self.hits += 1
-            self.memory[digest] = found
             return found
         self.misses += 1
-        found = _parse(text)
+        found = _parse(text, self.second_parser)
         self.memory[digest] = found
-        if self.folder is not None:
-            self._store(digest, found)
         return found
 
-    def _path(self, digest: str) -> Path:
+    def _tree_path(self, digest: str) -> Path:
         assert self.folder is not None
-        return self.folder / digest[:2] / f"{digest}.json"
+        return self.folder / "trees" / digest[:2] / f"{digest}.json"
 
-    def _load(self, digest: str) -> tuple[dict[str, Any], str | None] | None:
+    def known_clean(self, digest: str) -> bool:
+        """True when this exact tree was checked clean before (by this fgen, with these parsers)."""
+        if self.folder is None:
+            return False
         try:
-            entry = json.loads(self._path(digest).read_text(encoding="utf-8"))
-            if entry.get("digest") != digest or not isinstance(entry.get("result"), dict):
-                return None
-            return entry["result"], entry.get("error")
-        except (OSError, ValueError, AttributeError):
-            return None
+            entry = json.loads(self._tree_path(digest).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        clean = isinstance(entry, dict) and entry.get("digest") == digest and entry.get("clean") is True
+        self.tree_hits += clean
+        return clean
 
-    def _store(self, digest: str, found: tuple[dict[str, Any], str | None]) -> None:
-        path = self._path(digest)
+    def remember_clean(self, digest: str) -> None:
+        if self.folder is None:
+            return
+        path = self._tree_path(digest)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"digest": digest, "result": found[0], "error": found[1]}, handle)
-            os.replace(tmp, path)
+            tmp.write_text(json.dumps({"digest": digest, "clean": True}), encoding="utf-8")
+            os.replace(tmp, path)  # readers see the whole entry or none
         except OSError:
-            pass  # a read-only or full disk only costs speed
+            tmp.unlink(missing_ok=True)  # a read-only or full disk only costs speed
 
 
-def _parse(text: str) -> tuple[dict[str, Any], str | None]:
-    """Both parsers must accept the text; the Go parser's result is the one the checks read."""
+def _parse(text: str, second_parser: bool) -> ParseResult:
+    """Terraform's parser must accept the text (and python-hcl2 too when asked); the checks read the former."""
+    import pygohcl  # imported here: the Go runtime starts only in processes that parse
+
     try:
         result = pygohcl.loads(text)
     except Exception as exc:  # pygohcl raises several types, all meaning "does not parse"
         return {}, f"Terraform's HCL parser: {exc}"
-    try:
-        hcl2.loads(text)
-    except Exception as exc:  # lark errors carry line and column
-        return {}, f"python-hcl2: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-    return _jsonable(result), None
+    if second_parser:
+        import hcl2  # slow to import (lark grammar) and to run: only for the second opinion
 
-
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
+        try:
+            hcl2.loads(text)
+        except Exception as exc:  # lark errors carry line and column
+            return {}, f"python-hcl2: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    return result, None

@@ -6,15 +6,17 @@ import json
 import os
 import sys
 from enum import Enum
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
-from rich.console import Console
 
 from . import __version__
 from .errors import EXIT_FAILED, EXIT_OK, FgenError
 from .pipeline import CustomerResult, Options, overall_exit, run_customers
 from .project import Project, check_customer_name, check_env_name, find_project
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     help="Turn YAML customer manifests into a validated, committed Terragrunt/Terraform tree.",
@@ -33,7 +35,9 @@ class _State:
     debug = False
 
 
-def _console(stderr: bool = False) -> Console:
+def _console(stderr: bool = False) -> "Console":
+    from rich.console import Console  # imported on first output: start-up time matters (docs/performance.md)
+
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
@@ -105,6 +109,8 @@ def render(
     lock_timeout: Annotated[float, typer.Option("--lock-timeout", help="Seconds to wait for another fgen "
                                                 "rendering the same customer.")] = 60.0,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use or fill .fgen-cache/.")] = False,
+    strict_parse: Annotated[bool, typer.Option("--strict-parse", help="Also parse every file with python-hcl2 "
+                                               "(as `fgen validate` does; slower).")] = False,
     format_: FormatOpt = Format.text,
 ) -> None:
     """Render customers' trees into output/<customer>/: resolve, validate, then swap in atomically.
@@ -118,7 +124,8 @@ def render(
             check_env_name(e)
         mode = "diff" if diff else "check" if check else "write"
         options = Options(mode=mode, environments=tuple(env or ()), allow_unit_removal=allow_unit_removal,
-                          lock_timeout=lock_timeout, use_cache=not no_cache, debug=_State.debug)
+                          lock_timeout=lock_timeout, use_cache=not no_cache, second_parser=strict_parse,
+                          debug=_State.debug)
     except FgenError as exc:
         raise _fail(exc) from None
     results = _run(project, names, options, jobs, format_)

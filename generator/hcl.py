@@ -16,13 +16,12 @@ from __future__ import annotations
 import math
 import re
 
-import regex
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-_GRAPHEME = regex.compile(r"\X")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _KEYWORDS = {"true", "false", "null", "for", "in", "if", "endif", "endfor", "else"}
 _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
@@ -140,6 +139,11 @@ _OPEN = "{[("
 _CLOSE = "}])"
 
 
+_SCAN_STOP = re.compile(r'[#/"<{}\[\]()=]')  # the characters _scan acts on; it jumps over the rest
+_STRING_STOP = re.compile(r'[\\"$%}]')  # the same for the inside of a string literal
+_HEREDOC = re.compile(r"<<-?[A-Za-z_]")
+
+
 def _scan(line: str) -> tuple[int, int, int | None]:
     """For one line: (brackets closed before any opened, net bracket change, index of the assign '=').
 
@@ -152,7 +156,14 @@ def _scan(line: str) -> tuple[int, int, int | None]:
     assign: int | None = None
     i = 0
     n = len(line)
-    while i < n:
+    while True:
+        match = _SCAN_STOP.search(line, i)
+        stop = match.start() if match else n
+        if not seen_other and not line[i:stop].isspace() and stop > i:
+            seen_other = True
+        if match is None:
+            break
+        i = stop
         ch = line[i]
         if ch == "#" or line.startswith("//", i):
             break
@@ -160,7 +171,7 @@ def _scan(line: str) -> tuple[int, int, int | None]:
             i = _skip_string(line, i + 1)
             seen_other = True
             continue
-        if ch == "<" and re.match(r"<<-?[A-Za-z_]", line[i:]):
+        if ch == "<" and _HEREDOC.match(line, i):
             raise ValueError("heredocs are not supported in generated HCL; use jsonencode() or a list")
         if ch in _OPEN:
             depth += 1
@@ -175,7 +186,7 @@ def _scan(line: str) -> tuple[int, int, int | None]:
             if prev not in "=!<>" and nxt not in "=>" and assign is None and depth == 0:
                 assign = i
             seen_other = True
-        elif not ch.isspace():
+        else:  # '/' or '<' that starts nothing
             seen_other = True
         i += 1
     return leading_close, depth, assign
@@ -183,8 +194,11 @@ def _scan(line: str) -> tuple[int, int, int | None]:
 
 def _skip_string(line: str, i: int) -> int:
     nesting = 0
-    n = len(line)
-    while i < n:
+    while True:
+        match = _STRING_STOP.search(line, i)
+        if match is None:
+            raise ValueError(f"unterminated string in generated HCL: {line!r}")
+        i = match.start()
         ch = line[i]
         if ch == "\\":
             i += 2
@@ -204,7 +218,6 @@ def _skip_string(line: str, i: int) -> int:
             i = _skip_string(line, i + 1)
             continue
         i += 1
-    raise ValueError(f"unterminated string in generated HCL: {line!r}")
 
 
 def canonicalize(text: str) -> str:
@@ -253,7 +266,14 @@ def canonicalize(text: str) -> str:
 
 def _columns(text: str) -> int:
     """Width as terraform fmt counts it: user-perceived characters (grapheme clusters)."""
-    return len(text) if text.isascii() else len(_GRAPHEME.findall(text))
+    return len(text) if text.isascii() else len(_grapheme().findall(text))
+
+
+@lru_cache(maxsize=1)
+def _grapheme() -> Any:
+    import regex  # only non-ASCII keys need it; keeps start-up fast
+
+    return regex.compile(r"\X")
 
 
 def _space_assign(stripped: str, assign: int) -> str:

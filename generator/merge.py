@@ -81,17 +81,19 @@ def _merge(base: Any, override: Any, path: KeyPath, layer: Layer, prov: dict[Key
     return _replace(override, path, layer, prov)
 
 
-def _replace(value: Any, path: KeyPath, layer: Layer, prov: dict[KeyPath, list[Setting]]) -> Any:
+def _replace(value: Any, path: KeyPath, layer: Layer, prov: dict[KeyPath, list[Setting]], clear: bool = True) -> Any:
     """``value`` replaces everything below ``path``: earlier leaves there no longer count."""
-    for stale in [p for p in prov if len(p) > len(path) and p[: len(path)] == path]:
-        del prov[stale]  # a replaced subtree's history below it no longer explains anything
+    if clear:  # once per replaced subtree: its children were cleared with it
+        depth = len(path)
+        for stale in [p for p in prov if len(p) > depth and p[:depth] == path]:
+            del prov[stale]  # a replaced subtree's history below it no longer explains anything
     _record(prov, path, layer, value)
     if isinstance(value, dict):
         for key, item in value.items():
-            _replace(item, path + (key,), layer, prov)
+            _replace(item, path + (key,), layer, prov, clear=False)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _replace(item, path + (index,), layer, prov)
+            _replace(item, path + (index,), layer, prov, clear=False)
     return value
 
 

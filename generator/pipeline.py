@@ -32,6 +32,7 @@ class Options:
     allow_unit_removal: bool = False
     lock_timeout: float = 60.0
     use_cache: bool = True
+    second_parser: bool = False  # also parse with python-hcl2 (always in mode "validate")
     debug: bool = False
 
 
@@ -88,8 +89,9 @@ def planned_tree(project: Project, customer: str, options: Options, cache: Parse
 
 
 def process_customer(root: str, customer: str, options: Options) -> CustomerResult:
-    project = Project(Path(root))
-    cache = ParseCache(project.cache_dir if options.use_cache else None)
+    project = Project(Path(root), use_cache=options.use_cache)
+    cache = ParseCache(project.cache_dir if options.use_cache else None,
+                       second_parser=options.second_parser or options.mode == "validate")
     try:
         if options.mode == "validate":
             return _validate_committed(project, customer, cache)

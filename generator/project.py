@@ -19,6 +19,7 @@ class Project:
     """An fgen repository: ``customers/``, ``templates/`` and ``output/`` under one root."""
 
     root: Path
+    use_cache: bool = True  # may fgen read and fill .fgen-cache/ (compiled templates, verdicts)?
 
     @property
     def customers_dir(self) -> Path:

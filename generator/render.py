@@ -43,7 +43,8 @@ class Renderer:
 
     @classmethod
     def for_project(cls, project: Project) -> "Renderer":
-        return cls(_environment(str(project.templates_dir)))
+        cache = project.cache_dir if project.use_cache else None
+        return cls(_environment(str(project.templates_dir), str(cache) if cache else None))
 
     def render_hcl(self, template: str, sources: list[str], **context: Any) -> str:
         self.used.add(template)
@@ -57,10 +58,25 @@ class Renderer:
 
 
 @lru_cache(maxsize=8)
-def _environment(templates_dir: str) -> jinja2.Environment:
-    """One compiled-template environment per process and templates folder."""
+def _environment(templates_dir: str, cache_dir: str | None) -> jinja2.Environment:
+    """One compiled-template environment per process and templates folder.
+
+    With a cache folder, compiled templates persist across runs (Jinja checks each template's
+    source checksum, so an edited template is compiled again).
+    """
+    bytecode_cache = None
+    if cache_dir is not None:
+        from .cache import cache_key
+
+        folder = Path(cache_dir) / cache_key() / "jinja"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+        except OSError:
+            pass  # a read-only checkout only costs speed
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
+        bytecode_cache=bytecode_cache,
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,

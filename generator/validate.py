@@ -1,9 +1,10 @@
 """Parse-back and cross-unit checks of a customer's tree, before it is written or as ``fgen validate``.
 
 Works on a mapping ``relative path -> text`` so the same checks run on a freshly planned tree and
-on the committed one. Every file is parsed by Terraform's own Go HCL parser (pygohcl) and by
-python-hcl2; results are cached by content hash, so a module rendered identically for a hundred
-customers is parsed once.
+on the committed one. Every file is parsed by Terraform's own Go HCL parser (pygohcl), and by
+python-hcl2 too when the cache is built with ``second_parser`` (see generator/cache.py); parses
+are shared by content hash, so a module rendered identically for a hundred customers is parsed once
+per process, and a whole tree checked clean before is not checked again.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cache import ParseCache
+from .cache import ParseCache, tree_digest
 from .errors import Problem
 
 _DEP_REF = re.compile(r"\bdependency\.([A-Za-z_][A-Za-z0-9_-]*)\.outputs\.([A-Za-z_][A-Za-z0-9_-]*)")
@@ -172,5 +173,12 @@ def unit_graph(parsed: ParsedTree) -> dict[str, list[str]]:
 
 
 def validate_tree(tree: dict[str, str], prefix: str, cache: ParseCache) -> list[Problem]:
+    """Parse-back and cross-unit problems of ``tree``; a tree checked clean before is not checked again."""
+    digest = tree_digest(tree, prefix, cache.second_parser)
+    if cache.known_clean(digest):
+        return []
     parsed = parse_tree(tree, prefix, cache)
-    return parsed.problems + cross_unit_check(tree, parsed, prefix)
+    problems = parsed.problems + cross_unit_check(tree, parsed, prefix)
+    if not problems:
+        cache.remember_clean(digest)
+    return problems

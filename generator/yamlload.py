@@ -51,6 +51,10 @@ def format_path(path: KeyPath) -> str:
     return out
 
 
+#: libyaml's composer when PyYAML was built with it (about 10x faster); the same nodes and marks
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_yaml(path: Path, display: str) -> Document:
     """Reads and parses ``path``; every problem is an InputError naming ``display`` and the line."""
     try:
@@ -67,7 +71,7 @@ def parse_yaml(raw: bytes, display: str) -> Document:
     text = _decode(raw, display)
     _reject_tabs(text, display)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0

@@ -85,6 +85,47 @@ def test_identical_files_are_parsed_once_per_run(project):
     assert cache.hits >= len(modules)
 
 
+def test_a_clean_tree_is_not_checked_twice_and_a_changed_one_is(project):
+    plan = plan_customer(project, resolve_customer(project, "customer-x"))
+    tree = {p: f.content for p, f in plan.files.items()}
+    assert validate_tree(tree, "output/customer-x", ParseCache(project.cache_dir)) == []
+    again = ParseCache(project.cache_dir)
+    assert validate_tree(tree, "output/customer-x", again) == [] and again.tree_hits == 1 and again.misses == 0
+    vpc = "infra/environments/dev/vpc/terragrunt.hcl"
+    edited = dict(tree, **{vpc: tree[vpc].replace("  az_count  ", "  azcount  ")})
+    third = ParseCache(project.cache_dir)
+    problems = [str(p) for p in validate_tree(edited, "output/customer-x", third)]
+    assert third.tree_hits == 0 and any("declares no variable 'azcount'" in p for p in problems)
+    # problems are never remembered: the same broken tree is checked (and fails) again
+    fourth = ParseCache(project.cache_dir)
+    assert validate_tree(edited, "output/customer-x", fourth) and fourth.tree_hits == 0
+
+
+# python-hcl2 rejects "$${" without a closing brace; Terraform's parser reads it as a literal "${"
+ONLY_TERRAFORM_READS = 'note = "$${x"\n'
+
+
+def test_the_second_parser_reports_what_only_python_hcl2_rejects(project):
+    plan = plan_customer(project, resolve_customer(project, "customer-x"))
+    tree = {p: f.content for p, f in plan.files.items()}
+    path = "infra/config/dev.hcl"
+    tree[path] += ONLY_TERRAFORM_READS
+    assert validate_tree(tree, "output/customer-x", ParseCache()) == []
+    problems = [str(p) for p in validate_tree(tree, "output/customer-x", ParseCache(second_parser=True))]
+    assert len(problems) == 1 and problems[0].startswith(f"output/customer-x/{path}:")
+    assert "does not parse: python-hcl2:" in problems[0]
+
+
+def test_fgen_validate_parses_with_both_parsers(project, fgen):
+    assert fgen("render", "customer-x")[0] == 0
+    config = project.output_dir / "customer-x" / "infra" / "config" / "dev.hcl"
+    config.write_text(config.read_text() + ONLY_TERRAFORM_READS)
+    code, out, err = fgen("validate", "customer-x")
+    assert code == 1 and "infra/config/dev.hcl" in out + err and "python-hcl2" in out + err
+    assert fgen("render", "customer-x", "--strict-parse")[0] == 0  # rendering replaces the edited file
+    assert fgen("validate", "customer-x")[0] == 0
+
+
 # --- cross-unit checks: a tree broken on purpose fails with the right message ----------------------
 
 def broken(project, path: str, old: str, new: str) -> list[str]:

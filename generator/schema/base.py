@@ -10,7 +10,7 @@ from .types import AccountId, AcmArn, DomainName, Email, EnvName, Name, Region, 
 class StrictModel(BaseModel):
     """Every manifest model: unknown keys are errors, values are immutable once resolved."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, populate_by_name=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, populate_by_name=False, defer_build=True)
 
 
 class Identity(StrictModel):
