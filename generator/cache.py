@@ -8,7 +8,8 @@ Two levels, both keyed by content hashes, so neither can hide a change:
   every ``.tf``/``.hcl`` path and text in it. A no-op ``render --check`` whose planned tree hashes to
   a known-clean verdict skips parsing and the cross-unit checks altogether. A hand-edited file,
   another template, another manifest: another hash, a full check. Only clean verdicts are stored;
-  problems are always recomputed and reported.
+  problems are always recomputed and reported. Under ``python-hcl2/``, an empty file per text
+  python-hcl2 has read without error, so the slow second parser reads each module once, ever.
 
 The ``<key>`` folder covers fgen's version, a hash of fgen's own source and both parsers' versions:
 an upgrade (or a local edit of fgen) never trusts an old verdict. Deleting ``.fgen-cache/`` is
@@ -81,9 +82,31 @@ class ParseCache:
             self.hits += 1
             return found
         self.misses += 1
-        found = _parse(text, self.second_parser)
+        found = _parse_terraform(text)
+        if found[1] is None and self.second_parser and not self._marked(digest):
+            found = _parse_python_hcl2(text) or found
+            if found[1] is None:
+                self._mark(digest)
         self.memory[digest] = found
         return found
+
+    def _marker(self, digest: str) -> Path:
+        assert self.folder is not None
+        return self.folder / "python-hcl2" / digest[:2] / digest
+
+    def _marked(self, digest: str) -> bool:
+        """python-hcl2 read this exact text before (its verdicts on modules outlive a run)."""
+        return self.folder is not None and self._marker(digest).is_file()
+
+    def _mark(self, digest: str) -> None:
+        if self.folder is None:
+            return
+        try:
+            marker = self._marker(digest)
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()  # an empty file: its name is the verdict
+        except OSError:
+            pass
 
     def _tree_path(self, digest: str) -> Path:
         assert self.folder is not None
@@ -114,19 +137,22 @@ class ParseCache:
             tmp.unlink(missing_ok=True)  # a read-only or full disk only costs speed
 
 
-def _parse(text: str, second_parser: bool) -> ParseResult:
-    """Terraform's parser must accept the text (and python-hcl2 too when asked); the checks read the former."""
+def _parse_terraform(text: str) -> ParseResult:
+    """Terraform's parser must accept the text; the checks read its result."""
     import pygohcl  # imported here: the Go runtime starts only in processes that parse
 
     try:
-        result = pygohcl.loads(text)
+        return pygohcl.loads(text), None
     except Exception as exc:  # pygohcl raises several types, all meaning "does not parse"
         return {}, f"Terraform's HCL parser: {exc}"
-    if second_parser:
-        import hcl2  # slow to import (lark grammar) and to run: only for the second opinion
 
-        try:
-            hcl2.loads(text)
-        except Exception as exc:  # lark errors carry line and column
-            return {}, f"python-hcl2: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-    return result, None
+
+def _parse_python_hcl2(text: str) -> ParseResult | None:
+    """None when python-hcl2 reads the text too, else the problem."""
+    import hcl2  # slow to import (lark grammar) and to run: only for the second opinion
+
+    try:
+        hcl2.loads(text)
+    except Exception as exc:  # lark errors carry line and column
+        return {}, f"python-hcl2: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    return None
