@@ -66,9 +66,15 @@ def tree_digest(tree: dict[str, str], prefix: str, second_parser: bool) -> str:
     return digest.hexdigest()
 
 
+#: parses shared by every ParseCache of a process (a worker handles many customers, whose module
+#: files are the same texts); bounded, oldest first out, so memory stays flat however many customers
+_SHARED: dict[tuple[str, bool], ParseResult] = {}
+_SHARED_LIMIT = 2048
+
+
 class ParseCache:
     def __init__(self, folder: Path | None = None, second_parser: bool = False):
-        self.memory: dict[str, ParseResult] = {}
+        self.memory = _SHARED
         self.folder = folder / cache_key() if folder is not None else None
         self.second_parser = second_parser
         self.hits = 0
@@ -77,7 +83,8 @@ class ParseCache:
 
     def parse(self, text: str) -> ParseResult:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        found = self.memory.get(digest)
+        key = (digest, self.second_parser)
+        found = self.memory.get(key)
         if found is not None:
             self.hits += 1
             return found
@@ -87,7 +94,9 @@ class ParseCache:
             found = _parse_python_hcl2(text) or found
             if found[1] is None:
                 self._mark(digest)
-        self.memory[digest] = found
+        if len(self.memory) >= _SHARED_LIMIT:
+            del self.memory[next(iter(self.memory))]
+        self.memory[key] = found
         return found
 
     def _marker(self, digest: str) -> Path:

@@ -390,11 +390,11 @@ def _report(results: list[CustomerResult], format_: Format, mode: str) -> None:
         colour = {"written": "green", "unchanged": "dim", "valid": "green", "differs": "yellow"}.get(r.status, "red")
         out.print(f"[{colour}]{r.status:<9}[/{colour}] {r.customer} ({r.files} files)")
         labels = ("created", "updated", "removed") if mode == "write" else ("missing", "stale", "extra")
-        for label, paths in zip(labels, (r.missing, r.stale, r.extra)):
-            for path in paths:
-                out.print(f"  {label:<8} output/{r.customer}/{path}", markup=False)
-        for path in r.unmanaged:
-            out.print(f"  not fgen's (left alone): output/{r.customer}/{path}", markup=False)
+        lines = [f"  {label:<8} output/{r.customer}/{path}"
+                 for label, paths in zip(labels, (r.missing, r.stale, r.extra)) for path in paths]
+        lines += [f"  not fgen's (left alone): output/{r.customer}/{path}" for path in r.unmanaged]
+        if lines:  # one print: rich's per-call cost adds up over hundreds of files
+            out.print("\n".join(lines), markup=False)
         for problem in r.problems:
             err.print(f"error: {problem}", markup=False)
         if r.diff:

@@ -54,9 +54,15 @@ def _ident(name: str) -> str:
     return name
 
 
+#: printable ASCII without '"', '\\', '$' and '%': a string of only these needs no escape
+_PLAIN_ASCII = re.compile(r"[ !#&-\[\]-~]*")
+
+
 def encode_string(value: str) -> str:
     """A quoted HCL string. HCL normalises every string to Unicode NFC, so we do it first: what
     the file says is then exactly what Terraform reads (the loader normalises manifests too)."""
+    if value.isascii() and _PLAIN_ASCII.fullmatch(value):
+        return f'"{value}"'  # the common case: nothing to escape, and ASCII is already NFC
     value = unicodedata.normalize("NFC", value)
     out = ['"']
     i = 0
@@ -233,8 +239,8 @@ def canonicalize(text: str) -> str:
         indent = "  " * max(depth - leading_close, 0)
         if assign is not None and assign > 0:
             rest = stripped[assign:]
-            _, rest_net, _ = _scan(rest[1:])
-            if rest_net == 0:
+            # the assign '=' is only taken at bracket depth 0, so what follows it changes the depth by `net`
+            if net == 0:
                 rows.append((indent + stripped[:assign].rstrip(), rest[1:].strip(), ""))
             else:
                 rows.append((indent + _space_assign(stripped, assign), None, ""))

@@ -3,7 +3,9 @@ derived from the ``Output`` references in those inputs."""
 
 from __future__ import annotations
 
+import functools
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +48,21 @@ class Unit:
         return posixpath.dirname(self.path)
 
 
+def _once_per_environment(build: Callable[[EnvContext], list[Unit]]) -> Callable[[EnvContext], list[Unit]]:
+    """Units are a pure function of the environment, and a render asks for them several times
+    (files, README tables and diagrams, runbook): build them once per EnvContext."""
+
+    @functools.wraps(build)
+    def units_of(env: EnvContext) -> list[Unit]:
+        memo = env.__dict__.get("_units_memo")
+        if memo is None:
+            memo = env.__dict__["_units_memo"] = build(env)
+        return list(memo)
+
+    return units_of
+
+
+@_once_per_environment
 def environment_units(env: EnvContext) -> list[Unit]:
     """The units of one environment, with dependencies derived from the Output references in inputs."""
     units: list[Unit] = []
