@@ -68,13 +68,15 @@ def _section(lines: list[str], start: int) -> int:
 
 def _entry_lines(branch: str, services: list[str] | None, expires: datetime.date, image_tag: str | None,
                  indent: int) -> list[str]:
+    """One preview entry at ``indent``, its settings one more step (the file's own step) in."""
     pad = " " * indent
+    inner = pad * 2
     lines = [f"{pad}{_key(branch)}:\n"]
     if services:
-        lines.append(f"{pad}  services: [{', '.join(services)}]\n")
-    lines.append(f"{pad}  expires: {expires.isoformat()}\n")
+        lines.append(f"{inner}services: [{', '.join(services)}]\n")
+    lines.append(f"{inner}expires: {expires.isoformat()}\n")
     if image_tag:
-        lines.append(f"{pad}  image_tag: {json.dumps(image_tag)}\n")
+        lines.append(f"{inner}image_tag: {json.dumps(image_tag)}\n")
     return lines
 
 
@@ -146,6 +148,9 @@ def remove_entry(text: str, display: str, branch: str) -> str:
         if begin > 0 and not lines[begin - 1].strip():
             begin -= 1
         return "".join(lines[:begin] + lines[section_end:])
+    # comment lines right above the entry, at its indentation, describe it: they go with it
+    while first - 1 > start and lines[first - 1].strip().startswith("#") and _indent(lines[first - 1]) == indent:
+        first -= 1
     return "".join(lines[:first] + lines[last:])
 
 
