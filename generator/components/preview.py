@@ -204,8 +204,8 @@ def check_previews(env: EnvContext) -> list[Problem]:
         for taken in sorted(span):
             if taken in slots:
                 other = slots[taken]
-                free = next(PREVIEW_FIRST + s * PREVIEW_SLOT for s in range(PREVIEW_SLOTS)
-                            if s not in slots and s not in span)
+                free = next((PREVIEW_FIRST + s * PREVIEW_SLOT for s in range(PREVIEW_SLOTS)
+                             if s not in slots and s not in span), None)
                 problems.append(env.problem(where, (
                     f"the listener rule priorities of preview {branch!r} collide with those of preview "
                     f"{other!r}; set previews.{branch}.rule_priority to a free slot, e.g. {free}")))
