@@ -378,6 +378,58 @@ def changed(
             print(f"{customer['customer']}/{env['environment']}: {', '.join(env['units'])}")
 
 
+preview_app = typer.Typer(help="Feature-branch previews of a non-production environment (edit its manifest).",
+                          no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(preview_app, name="preview")
+
+
+@preview_app.command("add")
+def preview_add(
+    customer: Annotated[str, typer.Argument(help="Customer name.")],
+    branch: Annotated[str, typer.Argument(help="Git branch to preview (any case; / allowed).")],
+    services: Annotated[Optional[str], typer.Option("--services", help="Comma-separated services to run "
+                                                    "(default: every enabled service).")] = None,
+    expires: Annotated[Optional[str], typer.Option("--expires", help="Last day, YYYY-MM-DD "
+                                                   "(default: 14 days from today).")] = None,
+    image_tag: Annotated[Optional[str], typer.Option("--image-tag", help="Image tag to run "
+                                                     "(default: the sanitised branch name).")] = None,
+    env: Annotated[str, typer.Option("--env", help="Environment whose manifest gets the preview.")] = "dev",
+) -> None:
+    """Add a preview of BRANCH to the environment manifest (comments and layout kept), validated
+    before it is written; then `fgen render CUSTOMER` creates its unit."""
+    from .components.preview import branch_slug, preview_folder
+    from .preview_edit import preview_add as add
+
+    try:
+        edit = add(_project(), customer, branch, env=env, services=services.split(",") if services is not None
+                   else None, expires=expires, image_tag=image_tag)
+    except FgenError as exc:
+        raise _fail(exc) from None
+    slug = branch_slug(branch)
+    print(f"added preview {branch!r} to {edit.display}")
+    print(f"  unit: output/{customer}/{preview_folder(env, slug)}/")
+    print(f"next: fgen render {customer}")
+
+
+@preview_app.command("remove")
+def preview_remove(
+    customer: Annotated[str, typer.Argument(help="Customer name.")],
+    branch: Annotated[str, typer.Argument(help="Git branch of the preview, as in the manifest.")],
+    env: Annotated[str, typer.Option("--env", help="Environment whose manifest holds the preview.")] = "dev",
+) -> None:
+    """Remove the preview of BRANCH from the environment manifest. Its unit goes through the
+    unit-removal guard: destroy it with Terragrunt first, then render with --allow-unit-removal."""
+    from .preview_edit import next_steps_after_remove, preview_remove as remove
+
+    try:
+        edit = remove(_project(), customer, branch, env=env)
+    except FgenError as exc:
+        raise _fail(exc) from None
+    print(f"removed preview {branch!r} from {edit.display}")
+    for step in next_steps_after_remove(customer, env, branch):
+        print(f"  - {step}")
+
+
 def _status_printer(format_: Format):
     if format_ is Format.json or not sys.stderr.isatty():
         return None

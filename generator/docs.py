@@ -80,6 +80,11 @@ def architecture(env) -> list[str]:
 def unit_graph_lines(env) -> list[str]:
     graph = unit_graph(env)
     lines = ["flowchart BT"]
-    lines += [f"  {u.replace('-', '_')}[{u}]" for u in topological(graph)]
-    lines += [f"  {u.replace('-', '_')} --> {d.replace('-', '_')}" for u in graph for d in graph[u]]
+    lines += [f"  {_node(u)}[{u}]" for u in topological(graph)]
+    lines += [f"  {_node(u)} --> {_node(d)}" for u in graph for d in graph[u]]
     return lines
+
+
+def _node(unit: str) -> str:
+    """A Mermaid node id for a unit name (preview units are named previews/<slug>)."""
+    return unit.replace("-", "_").replace("/", "__")

@@ -50,4 +50,4 @@ def render_graph(env: EnvContext, fmt: str) -> str:
 
 
 def _id(unit: str) -> str:
-    return unit.replace("-", "_")
+    return unit.replace("-", "_").replace("/", "__")  # preview units are named previews/<slug>

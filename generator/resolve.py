@@ -15,12 +15,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .components import CATALOGUE, BY_NAME, EnvContext
+from .components.preview import check_previews
 from .errors import InputError, Problem
 from .merge import Layer, Merged, merge_layers
 from .project import CUSTOMER_FILE, Project, check_customer_name, check_env_name
 from .secrets import scan_document
 from .schema.manifest import PROFILE_KEYS, manifest_model
-from .yamlload import Document, KeyPath, format_path, load_yaml
+from .yamlload import Document, KeyPath, format_path, load_yaml, parse_yaml
 
 
 @dataclass
@@ -90,7 +91,10 @@ def environment_files(project: Project, customer: str) -> dict[str, Path]:
     return envs
 
 
-def resolve_customer(project: Project, name: str, only_envs: list[str] | None = None) -> Customer:
+def resolve_customer(project: Project, name: str, only_envs: list[str] | None = None,
+                     overrides: dict[Path, bytes] | None = None) -> Customer:
+    """``overrides``: manifest path -> content to use instead of the file (to validate an edit before
+    writing it)."""
     check_customer_name(name)
     env_files = environment_files(project, name)
     customer_path = project.customer_dir(name) / CUSTOMER_FILE
@@ -98,7 +102,10 @@ def resolve_customer(project: Project, name: str, only_envs: list[str] | None = 
     documents: dict[str, Document] = {}
     for label, path in [("customer", customer_path), *env_files.items()]:
         try:
-            documents[label] = load_yaml(path, project.rel(path))
+            if overrides and path in overrides:
+                documents[label] = parse_yaml(overrides[path], project.rel(path))
+            else:
+                documents[label] = load_yaml(path, project.rel(path))
         except InputError as exc:
             problems.extend(exc.problems)
             continue
@@ -117,6 +124,8 @@ def resolve_customer(project: Project, name: str, only_envs: list[str] | None = 
 
     environments: list[EnvContext] = []
     sources = [customer_doc.file]
+    profiles = {env: (documents[env].data.get("profile") if isinstance(documents[env].data.get("profile"), str)
+                      else None) or env for env in env_files}
     for env_name in env_files:
         if only_envs and env_name not in only_envs:
             continue
@@ -126,7 +135,7 @@ def resolve_customer(project: Project, name: str, only_envs: list[str] | None = 
                 problems.append(Problem(env_doc.file, env_doc.line_of((key,)), key,
                                         "identity is set once, in customer.yaml"))
         try:
-            context, used = _resolve_environment(project, name, env_name, customer_doc, env_doc)
+            context, used = _resolve_environment(project, name, env_name, customer_doc, env_doc, profiles)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
@@ -142,7 +151,7 @@ def resolve_customer(project: Project, name: str, only_envs: list[str] | None = 
 
 
 def _resolve_environment(project: Project, customer: str, env_name: str, customer_doc: Document,
-                         env_doc: Document) -> tuple[EnvContext, list[str]]:
+                         env_doc: Document, env_profiles: dict[str, str]) -> tuple[EnvContext, list[str]]:
     profile = env_doc.data.get("profile") or env_name
     profiles = available_profiles(project)
     if not isinstance(profile, str) or profile not in profiles:
@@ -161,12 +170,13 @@ def _resolve_environment(project: Project, customer: str, env_name: str, custome
         manifest = model.model_validate(merged.data)
     except ValidationError as exc:
         raise InputError([_problem_from_pydantic(err, merged, model) for err in exc.errors()]) from None
-    context = EnvContext(customer, env_name, profile, manifest, merged, dict(BY_NAME))
+    context = EnvContext(customer, env_name, profile, manifest, merged, dict(BY_NAME), dict(env_profiles))
     if env_name not in manifest.aws.accounts:
         raise InputError(context.problem(("aws", "accounts"), f"no account id for environment '{env_name}'"))
     problems: list[Problem] = []
     for component in CATALOGUE:
         problems.extend(component.check(context))
+    problems.extend(check_previews(context))
     if problems:
         raise InputError(problems)
     return context, [layer.document.file for layer in layers]

@@ -62,7 +62,8 @@ def module_ref(ref: Output) -> str:
 
 
 def _label(unit: str) -> str:
-    return unit.replace("-", "_")
+    # preview units are named previews/<slug>
+    return unit.replace("-", "_").replace("/", "__")
 
 
 #: data sources the mock provider must answer with realistic values (others get generated ones)
@@ -110,7 +111,7 @@ def harness_files(project: Project, env: EnvContext, arn_types: set[str] = froze
     calls = []
     for unit in units:
         lines = [f'module "{_label(unit.name)}" {{', f'  source = "./modules/{unit.module}"']
-        aliases = BY_NAME[unit.name].provider_aliases
+        aliases = getattr(BY_NAME.get(unit.name), "provider_aliases", ())  # previews are not in the catalogue
         if aliases:  # an explicit providers map replaces the implicit default, so pass it too
             lines.append("  providers = {")
             lines.append("    aws = aws")

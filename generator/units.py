@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .components import CATALOGUE, EnvContext
+from .components.preview import (PREVIEW_MODULE, branch_slug, preview_folder, preview_inputs, preview_unit_name,
+                                 previews)
 from .errors import InputError, Problem
 from .hcl import Output, dependency_label
 
@@ -64,34 +66,51 @@ def _once_per_environment(build: Callable[[EnvContext], list[Unit]]) -> Callable
 
 @_once_per_environment
 def environment_units(env: EnvContext) -> list[Unit]:
-    """The units of one environment, with dependencies derived from the Output references in inputs."""
+    """The units of one environment, with dependencies derived from the Output references in inputs:
+    the catalogue's components, then one unit per feature-branch preview (``previews/<slug>``)."""
     units: list[Unit] = []
     problems: list[Problem] = []
-    by_name = {c.name: c for c in CATALOGUE}
+    root = f"infra/environments/{env.name}"
     for component in CATALOGUE:
         if not component.enabled(env):
             continue
         inputs = component.inputs(env)
-        refs = sorted(set(_outputs_in(inputs)))
-        deps: dict[str, list[str]] = {}
-        for ref in refs:
-            deps.setdefault(ref.unit, []).append(ref.name)
-        dependencies = []
-        for dep_unit, outputs in sorted(deps.items()):
-            producer = by_name.get(dep_unit)
-            if producer is None or not producer.enabled(env):
-                toggle = (dep_unit, "enabled")
-                problems.append(env.problem(toggle, f"{component.name} needs {dep_unit} (it uses its "
-                                            f"{', '.join(outputs)}); enable {dep_unit} or disable {component.name}"))
-                continue
-            available = producer.mocks(env)
-            mocks = {name: available[name] for name in outputs if name in available}
-            dependencies.append(Dependency(dep_unit, dependency_label(dep_unit), f"../{dep_unit}", outputs, mocks))
-        path = f"infra/environments/{env.name}/{component.name}/terragrunt.hcl"
-        units.append(Unit(env.name, component.name, component.module, inputs, dependencies, path))
+        folder = f"{root}/{component.name}"
+        dependencies = _dependencies(env, component.name, folder, inputs, problems)
+        units.append(Unit(env.name, component.name, component.module, inputs, dependencies,
+                          f"{folder}/terragrunt.hcl"))
+    for branch, settings in previews(env).items():
+        slug = branch_slug(branch)
+        name = preview_unit_name(slug)
+        inputs = preview_inputs(env, branch, settings)
+        folder = preview_folder(env.name, slug)
+        dependencies = _dependencies(env, name, folder, inputs, problems)
+        units.append(Unit(env.name, name, PREVIEW_MODULE, inputs, dependencies, f"{folder}/terragrunt.hcl"))
     if problems:
         raise InputError(problems)
     return units
+
+
+def _dependencies(env: EnvContext, unit: str, folder: str, inputs: dict[str, Any],
+                  problems: list[Problem]) -> list[Dependency]:
+    """The dependency blocks of one unit: one per unit whose outputs its inputs reference."""
+    by_name = {c.name: c for c in CATALOGUE}
+    deps: dict[str, list[str]] = {}
+    for ref in sorted(set(_outputs_in(inputs))):
+        deps.setdefault(ref.unit, []).append(ref.name)
+    dependencies = []
+    for dep_unit, outputs in sorted(deps.items()):
+        producer = by_name.get(dep_unit)
+        if producer is None or not producer.enabled(env):
+            toggle = (dep_unit, "enabled")
+            problems.append(env.problem(toggle, f"{unit} needs {dep_unit} (it uses its "
+                                        f"{', '.join(outputs)}); enable {dep_unit} or disable {unit}"))
+            continue
+        available = producer.mocks(env)
+        mocks = {name: available[name] for name in outputs if name in available}
+        config_path = posixpath.relpath(f"infra/environments/{env.name}/{dep_unit}", folder)
+        dependencies.append(Dependency(dep_unit, dependency_label(dep_unit), config_path, outputs, mocks))
+    return dependencies
 
 
 def _outputs_in(value: Any):

@@ -143,8 +143,9 @@ def write_customer(project: Project, customer: str, planned: dict[str, str], *, 
                                       "overwrite a hand-written file (move it away, then render again)") for p in clash])
         if changes.removed_units and not allow_unit_removal:
             raise WriteError([Problem(f"output/{customer}/{u}", 0, "", "this render would remove the unit, but "
-                                      "deleting its folder leaves its infrastructure running: run `terragrunt destroy` "
-                                      "in it first, then render with --allow-unit-removal") for u in changes.removed_units])
+                                      "deleting its folder leaves its infrastructure running: destroy it first "
+                                      f"(`cd output/{customer}/{u} && terragrunt destroy`), then render with "
+                                      "--allow-unit-removal") for u in changes.removed_units])
         if not changes.changed:
             return changes
         staging = staging_root / f"{customer}.{os.getpid()}.{uuid.uuid4().hex[:8]}"

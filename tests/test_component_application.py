@@ -196,7 +196,9 @@ def test_alb_units(tree):
         assert alb["access_logs_prefix"] == unit_inputs(tree, env, "log_bucket")["alb_log_prefix"]
         groups = alb["target_groups"]
         assert set(groups) == SERVICES
-        assert {n: g["priority"] for n, g in groups.items()} == {
+        # non-production rules start at 45000: feature-branch previews' host rules go before them
+        base = 0 if env == "prod" else 45000
+        assert {n: g["priority"] - base for n, g in groups.items()} == {
             "auth": 10, "game-logic": 20, "leaderboard": 30, "realtime": 40}
         assert groups["realtime"]["stickiness"] is True and groups["auth"]["stickiness"] is False
         assert groups["leaderboard"]["path_patterns"] == ["/api/leaderboard/*"]
@@ -273,12 +275,15 @@ def test_data_stores_are_wired_when_enabled(tree):
 
 def test_disabled_service_disappears_from_alb_ecs_and_security_groups(tmp_path):
     project = copy_repo(tmp_path)
-    edit_manifest(project, "customer-x", "dev.yaml", {"services": {"leaderboard": {"enabled": False}}})
+    edit_manifest(project, "customer-x", "dev.yaml", {"services": {"leaderboard": {"enabled": False}},
+                                                      # the example preview runs leaderboard too
+                                                      "previews": {"feature/Season-Rewards": {"services": ["auth"]}}})
     tree = render_tree(project)
     alb, ecs = unit_inputs(tree, "dev", "alb"), unit_inputs(tree, "dev", "ecs")
     assert set(alb["target_groups"]) == set(ecs["services"]) == SERVICES - {"leaderboard"}
-    # the other rules keep their priorities
-    assert {n: g["priority"] for n, g in alb["target_groups"].items()} == {"auth": 10, "game-logic": 20, "realtime": 40}
+    # the other rules keep their priorities (dev's start at 45000, below them go previews' host rules)
+    assert {n: g["priority"] for n, g in alb["target_groups"].items()} == {"auth": 45010, "game-logic": 45020,
+                                                                          "realtime": 45040}
     if "security_groups" in BY_NAME:
         assert "leaderboard" not in unit_inputs(tree, "dev", "security_groups")["services"]
     for unit in ("alb", "ecs", "security_groups"):

@@ -33,6 +33,9 @@ def test_root_hcl_parses_with_both_parsers():
      {"tree": "output/acme", "environment": "prod", "unit": "ecs"}),
     ("output/customer-x/infra/environments/dev/previews/feature-x/ecs",
      {"tree": "output/customer-x", "environment": "dev", "unit": "previews/feature-x/ecs"}),
+    # a preview unit as fgen generates it: its own state key, apart from dev's units
+    ("output/customer-x/infra/environments/dev/previews/feature-season-rewards-7b39fd",
+     {"tree": "output/customer-x", "environment": "dev", "unit": "previews/feature-season-rewards-7b39fd"}),
 ])
 def test_path_arithmetic(tmp_path, unit_path, expected):
     locals_block = re.search(r"^locals \{\n(.*?)^\}", ROOT, re.S | re.M).group(1)

@@ -72,12 +72,19 @@ def green_target_group_name(prefix: str, service: str, port: int) -> str:
     return f"{base[:32 - len(digest) - 3].rstrip('-')}-g-{digest}"
 
 
+#: First listener rule priority of the services' own rules in non-production environments: feature-branch
+#: previews (generator/components/preview.py) put their host-and-path rules below it, so they are
+#: evaluated before the path-only rules they narrow. Production has no previews and starts at 0.
+NONPROD_RULES_BASE = 45000
+
+
 def rule_priorities(env: EnvContext) -> dict[str, int]:
-    """Listener rule priority of every service: 10, 20, ... in name order over *all* services.
+    """Listener rule priority of every service: base + 10, 20, ... in name order over *all* services.
 
     Disabled services keep their slot, so switching one off or on never renumbers the others.
     """
-    return {name: (index + 1) * 10 for index, name in enumerate(sorted(env.manifest.services))}
+    base = 0 if env.is_production else NONPROD_RULES_BASE
+    return {name: base + (index + 1) * 10 for index, name in enumerate(sorted(env.manifest.services))}
 
 
 # --- log bucket -----------------------------------------------------------------------------------

@@ -76,6 +76,8 @@ class EnvContext:
     manifest: Any  # the validated Manifest model
     merged: "Merged"
     components: dict[str, Component] = field(default_factory=dict)
+    #: profile of every environment of the customer, by name (rules that compare environments)
+    environment_profiles: dict[str, str] = field(default_factory=dict)
 
     @property
     def prefix(self) -> str:

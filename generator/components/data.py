@@ -140,8 +140,41 @@ def _master_username(value: str) -> str:
     return value
 
 
+# --- non-production data sets ---------------------------------------------------------------------
+
+DataSetName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,62}$")]
+_SNAPSHOT_NAME = r"(rds:)?[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*"
+SNAPSHOT_ID = re.compile(rf"^{_SNAPSHOT_NAME}$")
+SNAPSHOT_ARN = re.compile(rf"^arn:aws[a-z-]*:rds:([a-z0-9-]+):([0-9]{{12}}):snapshot:{_SNAPSHOT_NAME}$")
+
+
+def _snapshot(value: str) -> str:
+    if len(value) > 1024 or not (SNAPSHOT_ID.match(value) and len(value) <= 255 or SNAPSHOT_ARN.match(value)):
+        raise ValueError(f"{value!r} is neither a DB snapshot identifier (a letter, then letters, digits and "
+                         "single hyphens) nor a DB snapshot ARN (arn:aws:rds:<region>:<account>:snapshot:<id>)")
+    return value
+
+
+class DataSet(StrictModel):
+    """A named database snapshot environments may be created from (``rds.restore_from_snapshot``)."""
+
+    snapshot: Annotated[str, AfterValidator(_snapshot)] = Field(
+        description="DB snapshot identifier (same account and region) or ARN (shared snapshots); encrypted with "
+                    "the restoring environment's customer KMS key (copy it with that key first).")
+    source_environment: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]{0,15}$")] = Field(
+        description="The environment whose database the snapshot was taken from.")
+    sanitised: bool = Field(description="Personal and secret data removed (required for non-production use).")
+    description: str | None = Field(default=None, max_length=200, description="What the data set holds.")
+
+
+DataSets = dict[DataSetName, DataSet]
+
+
 class RdsSettings(StrictModel):
     enabled: bool = Field(description="Deploy the PostgreSQL database in this environment.")
+    restore_from_snapshot: DataSetName | None = Field(
+        default=None, description="Create the database from this data set (a name under data_sets). Changing it "
+                                  "replaces the database: its data is lost.")
     engine_version: str = Field(pattern=r"^(1[3-7])\.[0-9]{1,2}$",
                                 description="PostgreSQL version, major 13-17 with minor (e.g. '16.4').")
     instance_class: DbInstanceClass = Field(description="DB instance class, db.<family>.<size>.")
@@ -229,6 +262,50 @@ class Rds(Component):
             for key in ("deletion_protection", "multi_az", "final_snapshot"):
                 if not getattr(s, key):
                     problems.append(env.problem(("rds", key), "may not be disabled in production"))
+        problems.extend(self._data_set_problems(env))
+        return problems
+
+    def data_set(self, env: EnvContext) -> DataSet | None:
+        s: RdsSettings = self.settings(env)
+        if s.restore_from_snapshot is None:
+            return None
+        return (getattr(env.manifest, "data_sets", None) or {}).get(s.restore_from_snapshot)
+
+    def _data_set_problems(self, env: EnvContext) -> list[Problem]:
+        """Production restores only production data; other environments only sanitised data."""
+        s: RdsSettings = self.settings(env)
+        name = s.restore_from_snapshot
+        if name is None:
+            return []
+        where = ("rds", "restore_from_snapshot")
+        data_sets = getattr(env.manifest, "data_sets", None) or {}
+        data_set = data_sets.get(name)
+        if data_set is None:
+            from difflib import get_close_matches
+
+            close = get_close_matches(name, sorted(data_sets), 1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            known = ", ".join(sorted(data_sets)) or "none"
+            return [env.problem(where, f"no data set {name!r} under data_sets{hint}; known: {known}")]
+        problems = []
+        source = data_set.source_environment
+        profiles = env.environment_profiles
+        if source not in env.manifest.aws.accounts:
+            problems.append(env.problem(("data_sets", name, "source_environment"),
+                                        f"{source!r} is not an environment of this customer "
+                                        f"({', '.join(sorted(env.manifest.aws.accounts))})"))
+        source_is_production = profiles.get(source, source) == "prod"
+        if env.is_production and not source_is_production:
+            problems.append(env.problem(where, f"production may only be restored from production data; data set "
+                                        f"{name!r} comes from the non-production environment {source!r}"))
+        if not env.is_production and not data_set.sanitised:
+            problems.append(env.problem(where, f"data set {name!r} is not sanitised (sanitised: false); "
+                                        "non-production environments may only use sanitised data"))
+        arn = SNAPSHOT_ARN.match(data_set.snapshot)
+        if arn and arn.group(1) != env.region:
+            problems.append(env.problem(("data_sets", name, "snapshot"),
+                                        f"the snapshot is in {arn.group(1)}, the database in {env.region}; copy it "
+                                        f"to {env.region} (with the environment's KMS key) first"))
         return problems
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
@@ -258,6 +335,7 @@ class Rds(Component):
             "read_replica_count": s.read_replicas,
             "log_retention_days": env.manifest.logging.retention_days,
             "apply_immediately": s.apply_immediately,
+            "snapshot_identifier": data_set.snapshot if (data_set := self.data_set(env)) else None,
         }
 
 

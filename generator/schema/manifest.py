@@ -12,6 +12,8 @@ from typing import Any
 from pydantic import Field, create_model, field_validator
 
 from ..components import CATALOGUE
+from ..components.data import DataSets
+from ..components.preview import Previews
 from .base import Aws, Dns, Identity, State, StrictModel, Tags, check_tags
 from .services import Services
 from .types import EnvName, LogRetentionDays
@@ -31,6 +33,10 @@ class ManifestBase(StrictModel):
     state: State = Field(default_factory=State, description="Terraform state settings.")
     logging: LoggingSettings
     services: Services = Field(description="Application services (ECS on Fargate behind the ALB), by name.")
+    data_sets: DataSets = Field(default_factory=dict, description="Named database snapshots environments may be "
+                                "created from (rds.restore_from_snapshot), usually in customer.yaml.")
+    previews: Previews = Field(default_factory=dict, description="Feature-branch previews of this (non-production) "
+                               "environment, by branch name; edit with `fgen preview add/remove`.")
 
     @field_validator("services")
     @classmethod

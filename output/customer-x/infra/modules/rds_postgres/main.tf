@@ -111,8 +111,10 @@ resource "aws_db_instance" "this" {
   engine_version = var.engine_version
   instance_class = var.instance_class
   port           = var.port
-  db_name        = var.db_name
-  username       = var.master_username
+  # A restored instance takes its database and master user from the snapshot.
+  db_name             = var.snapshot_identifier == null ? var.db_name : null
+  username            = var.snapshot_identifier == null ? var.master_username : null
+  snapshot_identifier = var.snapshot_identifier
 
   # RDS generates the password and keeps it in Secrets Manager, encrypted with the customer key.
   manage_master_user_password   = true

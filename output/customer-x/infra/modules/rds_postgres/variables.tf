@@ -216,3 +216,14 @@ variable "apply_immediately" {
   type        = bool
   default     = false
 }
+
+variable "snapshot_identifier" {
+  description = "Create the instance from this DB snapshot (identifier or ARN of a named data set); null for an empty database. Changing it replaces the instance (its data is lost); the snapshot must be encrypted with kms_key_arn."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.snapshot_identifier == null || can(regex("^((rds:)?[A-Za-z][A-Za-z0-9-]{0,254}|arn:aws[a-z-]*:rds:[a-z0-9-]+:[0-9]{12}:snapshot:(rds:)?[A-Za-z][A-Za-z0-9-]*)$", var.snapshot_identifier))
+    error_message = "snapshot_identifier must be a DB snapshot identifier or ARN."
+  }
+}

@@ -68,7 +68,7 @@ inputs = {
       port              = 8080
       health_check_path = "/health"
       stickiness        = false
-      priority          = 10
+      priority          = 45010
       path_patterns     = ["/api/auth/*"]
     }
     game-logic = {
@@ -76,7 +76,7 @@ inputs = {
       port              = 8080
       health_check_path = "/health"
       stickiness        = false
-      priority          = 20
+      priority          = 45020
       path_patterns     = ["/api/game/*"]
     }
     leaderboard = {
@@ -84,7 +84,7 @@ inputs = {
       port              = 8080
       health_check_path = "/health"
       stickiness        = false
-      priority          = 30
+      priority          = 45030
       path_patterns     = ["/api/leaderboard/*"]
     }
     realtime = {
@@ -92,7 +92,7 @@ inputs = {
       port              = 8080
       health_check_path = "/health"
       stickiness        = true
-      priority          = 40
+      priority          = 45040
       path_patterns     = ["/ws/*"]
     }
   }

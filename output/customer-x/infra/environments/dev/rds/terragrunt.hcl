@@ -68,4 +68,5 @@ inputs = {
   read_replica_count                    = 0
   log_retention_days                    = 14
   apply_immediately                     = true
+  snapshot_identifier                   = null
 }

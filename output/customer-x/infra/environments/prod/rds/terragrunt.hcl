@@ -68,4 +68,5 @@ inputs = {
   read_replica_count                    = 1
   log_retention_days                    = 400
   apply_immediately                     = false
+  snapshot_identifier                   = null
 }
