@@ -167,7 +167,7 @@ def test_prod_may_not_have_previews(project):
 
 
 def test_expired_preview_fails_and_says_how_to_remove_it(project, monkeypatch):
-    monkeypatch.setenv("FGEN_TODAY", "2027-07-01")
+    monkeypatch.setenv("FGEN_NOW", "2027-07-01T00:00:00Z")
     message = render_error(project)
     assert f"customers/customer-x/dev.yaml:" in message
     assert f"previews.{BRANCH}.expires: preview '{BRANCH}' expired on 2027-06-30" in message
@@ -313,7 +313,7 @@ def test_preview_add_refuses_a_duplicate_and_remove_an_unknown_branch(project, f
 
 
 def test_preview_add_defaults_to_every_service_and_two_weeks(project, fgen, monkeypatch):
-    monkeypatch.setenv("FGEN_TODAY", "2027-01-01")
+    monkeypatch.setenv("FGEN_NOW", "2027-01-01T00:00:00Z")
     code, _, err = fgen("preview", "add", "customer-x", "feature-z")
     assert code == 0, err
     tree = render_tree(project)

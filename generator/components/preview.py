@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import os
 import re
 from typing import Annotated, Any
 
@@ -120,11 +119,10 @@ Previews = dict[BranchName, PreviewSettings]
 
 
 def today() -> datetime.date:
-    """Today (UTC), or ``FGEN_TODAY`` (YYYY-MM-DD) for reproducible CI runs and tests."""
-    override = os.environ.get("FGEN_TODAY")
-    if override:
-        return datetime.date.fromisoformat(override)
-    return datetime.datetime.now(datetime.timezone.utc).date()
+    """Today (UTC), by the same clock as event windows: ``FGEN_NOW`` pins it for tests and reproducible runs."""
+    from .operations import utc_now
+
+    return utc_now().date()
 
 
 def previews(env: EnvContext) -> dict[str, PreviewSettings]:
