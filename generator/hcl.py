@@ -209,6 +209,9 @@ def _skip_string(line: str, i: int) -> int:
 
 def canonicalize(text: str) -> str:
     """Re-indent by bracket depth and align '=' in runs of attribute lines, as terraform fmt does."""
+    # Like terraform fmt (hclwrite): a line that opens brackets indents what follows by one level,
+    # however many it opens; the line that closes them returns to that line's level.
+    opened: list[int] = []  # brackets each still-open indenting line opened
     depth = 0
     rows: list[tuple[str, str | None, str]] = []  # (indent+lead, assign part or None, raw line)
     for raw in text.split("\n"):
@@ -216,8 +219,18 @@ def canonicalize(text: str) -> str:
         if not stripped:
             rows.append(("", None, ""))
             continue
-        leading_close, net, assign = _scan(stripped)
-        indent = "  " * max(depth - leading_close, 0)
+        _, net, assign = _scan(stripped)
+        if net < 0:
+            closed = -net
+            while closed > 0 and opened:
+                if closed >= opened[-1]:
+                    closed -= opened.pop()
+                else:
+                    opened[-1] -= closed
+                    closed = 0
+        indent = "  " * len(opened)
+        if net > 0:
+            opened.append(net)
         if assign is not None and assign > 0:
             rest = stripped[assign:]
             _, rest_net, _ = _scan(rest[1:])
