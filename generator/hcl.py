@@ -40,6 +40,17 @@ class Output:
 RefRenderer = Callable[[Output], str]
 
 
+class Expression(str):
+    """HCL expression text that Python built from references, identifiers and ``encode``d values
+    (the plain root's wiring, a module's own type constraint); never text from a manifest. The
+    ``hcl_expr`` template filter emits only these."""
+
+
+def identifier(name: str) -> str:
+    """A bare HCL identifier (a variable, attribute or block label), refused otherwise."""
+    return _ident(name)
+
+
 def terragrunt_ref(ref: Output) -> str:
     return f"dependency.{_ident(ref.unit.replace('-', '_'))}.outputs.{_ident(ref.name)}"
 

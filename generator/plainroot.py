@@ -27,7 +27,7 @@ import pygohcl
 
 from .components import BY_NAME
 from .errors import InputError, Problem
-from .hcl import Output, encode, encode_key
+from .hcl import Expression, Output, encode, encode_key
 from .project import Project
 from .resolve import Customer
 from .units import Unit, environment_units
@@ -60,8 +60,8 @@ class ModuleCall:
     description: str
     optional: bool  # absent from some environment: counted by var.enabled
     aliases: tuple[str, ...]
-    arguments: list[tuple[str, str]]  # module variable -> HCL expression
-    attributes: list[tuple[str, str]]  # attribute of var.<label> -> type constraint
+    arguments: list[tuple[str, Expression]]  # module variable -> HCL expression
+    attributes: list[tuple[str, Expression]]  # attribute of var.<label> -> type constraint
     sensitive: bool = False
 
 
@@ -155,11 +155,11 @@ def _wire_unit(project: Project, unit: str, module: str, inputs: dict[str, dict[
     for key in keys:
         values = {e: filled[e][key] for e in inputs}
         expr, child = wiring.wire(values, f"var.{label}{_attr(key)}", f"{unit}.{key}")
-        call.arguments.append((key, expr))
+        call.arguments.append((key, Expression(expr)))
         if any(r is not ABSENT for r in child.values()):
             literal = not any(_has_ref(v) for v in values.values())
             kind = variables[key].type if literal and key in variables and variables[key].type else "any"
-            call.attributes.append((key, kind))
+            call.attributes.append((key, Expression(kind)))
             for e, r in child.items():
                 residues[e][key] = None if r is ABSENT else r
     for e in inputs:

@@ -11,7 +11,7 @@ from typing import Any
 
 from .components import EnvContext
 from .docs import readme_view
-from .hcl import encode
+from .hcl import Expression, encode
 from .plainroot import AWS_PROVIDER_VERSION, FLAGS, TERRAFORM_VERSION, US_EAST_1, backend_view, build_root, tfvars_view
 from .project import Project
 from .render import Renderer, module_files
@@ -71,8 +71,8 @@ def _plan_plain_root(project: Project, customer: Customer, renderer: Renderer, p
     """infra/*.tf and infra/environments/<env>.{tfvars,backend.hcl}: the path without Terragrunt."""
     root = build_root(project, customer, env_units)
     sources = customer.sources
-    dr = "var.dr_region != null ? var.dr_region : var.region"
-    aliases = [(None, "var.region"), ("us_east_1", encode(US_EAST_1)), ("dr", dr)]
+    dr = Expression("var.dr_region != null ? var.dr_region : var.region")
+    aliases = [(None, Expression("var.region")), ("us_east_1", Expression(encode(US_EAST_1))), ("dr", dr)]
     for name, template, context in (
         ("versions.tf", "plain/versions.tf.j2", {"terraform_version": TERRAFORM_VERSION,
                                                  "aws_version": AWS_PROVIDER_VERSION}),
