@@ -39,6 +39,17 @@ class Output:
 RefRenderer = Callable[[Output], str]
 
 
+class Expression(str):
+    """HCL expression text that Python built from references, identifiers and ``encode``d values
+    (the plain root's wiring, a module's own type constraint); never text from a manifest. The
+    ``hcl_expr`` template filter emits only these."""
+
+
+def identifier(name: str) -> str:
+    """A bare HCL identifier (a variable, attribute or block label), refused otherwise."""
+    return _ident(name)
+
+
 def terragrunt_ref(ref: Output) -> str:
     return f"dependency.{_ident(ref.unit.replace('-', '_'))}.outputs.{_ident(ref.name)}"
 
@@ -228,6 +239,9 @@ def _skip_string(line: str, i: int) -> int:
 
 def canonicalize(text: str) -> str:
     """Re-indent by bracket depth and align '=' in runs of attribute lines, as terraform fmt does."""
+    # Like terraform fmt (hclwrite): a line that opens brackets indents what follows by one level,
+    # however many it opens; the line that closes them returns to that line's level.
+    opened: list[int] = []  # brackets each still-open indenting line opened
     depth = 0
     rows: list[tuple[str, str | None, str]] = []  # (indent+lead, assign part or None, raw line)
     for raw in text.split("\n"):
@@ -235,8 +249,18 @@ def canonicalize(text: str) -> str:
         if not stripped:
             rows.append(("", None, ""))
             continue
-        leading_close, net, assign = _scan(stripped)
-        indent = "  " * max(depth - leading_close, 0)
+        _, net, assign = _scan(stripped)
+        if net < 0:
+            closed = -net
+            while closed > 0 and opened:
+                if closed >= opened[-1]:
+                    closed -= opened.pop()
+                else:
+                    opened[-1] -= closed
+                    closed = 0
+        indent = "  " * len(opened)
+        if net > 0:
+            opened.append(net)
         if assign is not None and assign > 0:
             rest = stripped[assign:]
             # the assign '=' is only taken at bracket depth 0, so what follows it changes the depth by `net`

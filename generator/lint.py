@@ -20,7 +20,9 @@ from .resolve import available_profiles, resolve_customer
 from .scaffold import scaffold_manifests
 
 #: the filters a template may end an output expression with, per kind of template
-SAFE_FILTERS = {".hcl.j2": {"hcl", "hcl_comment"}, ".md.j2": {"md", "md_comment", "md_code"}}
+_HCL_FILTERS = {"hcl", "hcl_comment", "hcl_expr", "hcl_ident"}
+SAFE_FILTERS = {".hcl.j2": _HCL_FILTERS, ".tf.j2": _HCL_FILTERS, ".tfvars.j2": _HCL_FILTERS,
+                ".md.j2": {"md", "md_comment", "md_code"}}
 PROBE = "lint-probe"
 
 

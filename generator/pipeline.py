@@ -58,6 +58,8 @@ class CustomerResult:
 
 def _env_of(path: str) -> str | None:
     parts = path.split("/")
+    if parts[:2] == ["infra", "environments"] and len(parts) == 3:  # the plain root's <env>.tfvars|.backend.hcl
+        return parts[2].removesuffix(".tfvars").removesuffix(".backend.hcl")
     if parts[:2] == ["infra", "environments"] and len(parts) > 2:
         return parts[2]
     if parts[:2] == ["infra", "config"] and len(parts) == 3:

@@ -11,6 +11,8 @@ from typing import Any
 
 from .components import EnvContext
 from .docs import readme_view
+from .hcl import Expression, encode
+from .plainroot import AWS_PROVIDER_VERSION, FLAGS, TERRAFORM_VERSION, US_EAST_1, backend_view, build_root, tfvars_view
 from .project import Project
 from .render import Renderer, module_files
 from .resolve import Customer
@@ -24,7 +26,7 @@ __all__ = ["MOCK_COMMANDS", "Unit", "environment_units", "plan_customer", "Custo
 class GeneratedFile:
     path: str  # relative to output/<customer>/
     content: str
-    kind: str  # unit | module | config | doc
+    kind: str  # unit | module | config | doc | root (the plain-Terraform root)
 
 
 @dataclass
@@ -41,17 +43,20 @@ def plan_customer(project: Project, customer: Customer, renderer: Renderer | Non
     renderer = renderer or Renderer.for_project(project)
     plan = CustomerPlan(customer)
     modules: set[str] = set()
+    env_units: dict[str, list[Unit]] = {}
     for env in customer.environments:
         env_sources = [s for s in customer.sources if _belongs(s, env)]
         config = environment_config(env)
         plan.add(f"infra/config/{env.name}.hcl",
                  renderer.render_hcl("config/environment.hcl.j2", env_sources, config=config), "config")
-        for unit in environment_units(env):
+        env_units[env.name] = environment_units(env)
+        for unit in env_units[env.name]:
             plan.units.append(unit)
             modules.add(unit.module)
             content = renderer.render_hcl("units/terragrunt.hcl.j2", env_sources, unit=unit,
                                           mock_commands=MOCK_COMMANDS)
             plan.add(unit.path, content, "unit")
+    _plan_plain_root(project, customer, renderer, plan, env_units)
     for module in sorted(modules):
         for name, content in module_files(project, module):
             plan.add(f"infra/modules/{module}/{name}", content, "module")
@@ -59,6 +64,33 @@ def plan_customer(project: Project, customer: Customer, renderer: Renderer | Non
                                                 **readme_view(customer)), "doc")
     plan.add("RUNBOOK.md", renderer.render_text("docs/runbook.md.j2", customer.sources, **runbook_view(customer)), "doc")
     return plan
+
+
+def _plan_plain_root(project: Project, customer: Customer, renderer: Renderer, plan: CustomerPlan,
+                     env_units: dict[str, list[Unit]]) -> None:
+    """infra/*.tf and infra/environments/<env>.{tfvars,backend.hcl}: the path without Terragrunt."""
+    root = build_root(project, customer, env_units)
+    sources = customer.sources
+    dr = Expression("var.dr_region != null ? var.dr_region : var.region")
+    aliases = [(None, Expression("var.region")), ("us_east_1", Expression(encode(US_EAST_1))), ("dr", dr)]
+    for name, template, context in (
+        ("versions.tf", "plain/versions.tf.j2", {"terraform_version": TERRAFORM_VERSION,
+                                                 "aws_version": AWS_PROVIDER_VERSION}),
+        ("providers.tf", "plain/providers.tf.j2", {"aliases": aliases}),
+        ("variables.tf", "plain/variables.tf.j2", {"root": root, "flags_name": FLAGS}),
+        ("main.tf", "plain/main.tf.j2", {"root": root}),
+        ("outputs.tf", "plain/outputs.tf.j2", {"root": root}),
+    ):
+        plan.add(f"infra/{name}", renderer.render_hcl(template, sources, **context), "root")
+    for env in customer.environments:
+        env_sources = [s for s in customer.sources if _belongs(s, env)]
+        config = environment_config(env)
+        plan.add(f"infra/environments/{env.name}.tfvars",
+                 renderer.render_hcl("plain/environment.tfvars.j2", env_sources, environment=env.name,
+                                     values=tfvars_view(root, config, env.name)), "root")
+        plan.add(f"infra/environments/{env.name}.backend.hcl",
+                 renderer.render_hcl("plain/backend.hcl.j2", env_sources, environment=env.name,
+                                     backend=backend_view(config)), "root")
 
 
 def _belongs(source: str, env: EnvContext) -> bool:

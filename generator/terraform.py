@@ -1,11 +1,12 @@
 """`fgen validate --terraform`: Terraform's own checks of a customer's modules and environments.
 
-For each environment fgen builds, in a temporary folder, a root module that calls every unit's
-module with the unit's real inputs, wired module to module (``module.vpc.vpc_id`` where the unit
-says ``dependency.vpc.outputs.vpc_id``). Then ``terraform init -backend=false``, ``terraform
-validate`` (which validates every module the environment uses against the provider schema) and
-``terraform test`` with ``mock_provider "aws"``, which plans and applies the whole environment
-without AWS.
+The checks run on the plain-Terraform root fgen generates beside the Terragrunt units
+(``infra/main.tf``, which calls every module wired module to module, and
+``infra/environments/<env>.tfvars``; see generator/plainroot.py): the one wiring of modules to each
+other there is. For each environment fgen copies ``infra/`` to a temporary folder, adds a
+``mock_provider`` test file, and runs ``terraform init -backend=false``, ``terraform validate``
+(every module the customer uses, against the provider schema) and ``terraform test
+-var-file=environments/<env>.tfvars``, which plans and applies the whole environment without AWS.
 
 Providers: with ``FGEN_TF_PROVIDER_MIRROR`` set to a folder holding ``registry.terraform.io/``,
 Terraform installs the AWS provider from that filesystem mirror (offline machines, CI); without
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -23,8 +25,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .components import BY_NAME, EnvContext
-from .hcl import Output, canonicalize, encode, encode_key
-from .plan import environment_units
+from .hcl import canonicalize, encode
+from .plainroot import AWS_PROVIDER_VERSION
 from .project import Project
 from .resolve import resolve_customer
 
@@ -57,15 +59,6 @@ def terraform_env(workdir: Path) -> dict[str, str]:
     return env
 
 
-def module_ref(ref: Output) -> str:
-    return f"module.{_label(ref.unit)}.{ref.name}"
-
-
-def _label(unit: str) -> str:
-    # preview units are named previews/<slug>
-    return unit.replace("-", "_").replace("/", "__")
-
-
 #: data sources the mock provider must answer with realistic values (others get generated ones)
 def _mock_data(env: EnvContext) -> dict[str, dict[str, Any]]:
     data: dict[str, dict[str, Any]] = {
@@ -92,35 +85,12 @@ def _mock_resources(env: EnvContext) -> dict[str, dict[str, Any]]:
     return data
 
 
-def harness_files(project: Project, env: EnvContext, arn_types: set[str] = frozenset()) -> dict[str, str]:
-    """The root module and test file that exercise one environment, keyed by relative path.
+def environment_test_file(env: EnvContext, arn_types: set[str] = frozenset()) -> str:
+    """``tests/environment.tftest.hcl``: plan and apply the whole environment under mock providers.
 
     ``arn_types`` are resource types whose computed ``arn`` the mock provider must fill with a
     well-formed ARN: the provider validates ARN arguments even under a mock.
     """
-    units = environment_units(env)
-    m = env.manifest
-    dr_region = m.aws.dr_region or env.region
-    providers = [
-        'terraform {\n  required_providers {\n    aws = {\n      source  = "hashicorp/aws"\n'
-        '      version = ">= 5.100, < 7.0"\n    }\n  }\n}\n',
-    ]
-    for alias, region in ((None, env.region), ("us_east_1", "us-east-1"), ("dr", dr_region)):
-        body = ([f"  alias  = {encode(alias)}"] if alias else []) + [f"  region = {encode(region)}"]
-        providers.append('provider "aws" {\n' + "\n".join(body) + "\n}\n")
-    calls = []
-    for unit in units:
-        lines = [f'module "{_label(unit.name)}" {{', f'  source = "./modules/{unit.module}"']
-        aliases = getattr(BY_NAME.get(unit.name), "provider_aliases", ())  # previews are not in the catalogue
-        if aliases:  # an explicit providers map replaces the implicit default, so pass it too
-            lines.append("  providers = {")
-            lines.append("    aws = aws")
-            lines += [f"    aws.{a} = aws.{a}" for a in aliases]
-            lines.append("  }")
-        for key, value in unit.inputs.items():
-            lines.append(f"  {encode_key(key)} = {encode(value, module_ref, '  ')}")
-        lines.append("}")
-        calls.append("\n".join(lines) + "\n")
     mocks = []
     for alias in (None, "us_east_1", "dr"):
         inner = [f"  alias = {encode(alias)}"] if alias else []
@@ -135,11 +105,18 @@ def harness_files(project: Project, env: EnvContext, arn_types: set[str] = froze
             inner.append(f'  mock_resource "{rtype}" {{\n    defaults = {encode(defaults, indent="    ")}\n  }}')
         mocks.append('mock_provider "aws" {\n' + "\n\n".join(inner) + "\n}\n")
     runs = ['run "plan" {\n  command = plan\n}\n', 'run "apply" {\n  command = apply\n}\n']
-    return {
-        "providers.tf": canonicalize("\n".join(providers)),
-        "main.tf": canonicalize("\n".join(calls)),
-        "tests/environment.tftest.hcl": canonicalize("\n".join(mocks + runs)),
-    }
+    return canonicalize("\n".join(mocks + runs))
+
+
+def copy_plain_root(infra_dir: Path, dest: Path) -> None:
+    """The plain root of a generated tree: infra/*.tf, modules/ and environments/*.tfvars (no units)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in infra_dir.glob("*.tf"):
+        shutil.copy2(path, dest / path.name)
+    shutil.copytree(infra_dir / "modules", dest / "modules")
+    (dest / "environments").mkdir()
+    for path in (infra_dir / "environments").glob("*.tfvars"):
+        shutil.copy2(path, dest / "environments" / path.name)
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess:
@@ -148,31 +125,36 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int = 600) -> 
 
 def validate_environment(project: Project, env: EnvContext, modules_dir: Path,
                          progress: Callable[[str], None] | None = None) -> list[str]:
-    """Runs init, validate and test for one environment; returns problems (empty when all pass)."""
+    """Runs init, validate and test for one environment; returns problems (empty when all pass).
+
+    ``modules_dir`` is the customer's ``infra/modules``; its parent, ``infra/``, is the plain root.
+    """
     binary = terraform_binary()
     if binary is None:
         raise TerraformUnavailable("terraform is not on PATH; install Terraform >= 1.11 to use --terraform")
-    where = f"output/{env.customer}/infra/environments/{env.name}"
+    infra = modules_dir.parent
+    where = f"output/{env.customer}/infra (environment {env.name})"
+    var_file = f"environments/{env.name}.tfvars"
+    if not (infra / var_file).is_file() or not (infra / "main.tf").is_file():
+        return [f"{where}: no plain-Terraform root ({var_file}, main.tf); run `fgen render {env.customer}`"]
     with tempfile.TemporaryDirectory(prefix=f"fgen-tf-{env.customer}-{env.name}-") as tmp:
-        root = Path(tmp)
-        shutil.copytree(modules_dir, root / "modules")
-        for rel, text in harness_files(project, env).items():
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            (root / rel).write_text(text, encoding="utf-8")
-        tf_env = terraform_env(root)
+        root = Path(tmp) / "infra"
+        copy_plain_root(infra, root)
+        (root / "tests").mkdir()
+        test_file = root / "tests" / "environment.tftest.hcl"
+        test_file.write_text(environment_test_file(env), encoding="utf-8")
+        tf_env = terraform_env(Path(tmp))
         steps = [
             ("init", [binary, "init", "-backend=false", "-input=false", "-no-color"]),
             ("validate", [binary, "validate", "-no-color"]),
-            ("test", [binary, "test", "-no-color"]),
+            ("test", [binary, "test", f"-var-file={var_file}", "-no-color"]),
         ]
         for name, cmd in steps:
             if progress:
                 progress(f"terraform {name}: {env.customer}/{env.name}")
             if name == "test":
                 arn_types = _types_with_arn(binary, root, tf_env)
-                test_file = root / "tests" / "environment.tftest.hcl"
-                test_file.write_text(harness_files(project, env, arn_types)["tests/environment.tftest.hcl"],
-                                     encoding="utf-8")
+                test_file.write_text(environment_test_file(env, arn_types), encoding="utf-8")
             result = _run(cmd, root, tf_env)
             if result.returncode != 0:
                 output = (result.stdout + result.stderr).strip()
@@ -187,8 +169,7 @@ def _types_with_arn(binary: str, root: Path, env: dict[str, str]) -> set[str]:
     """Resource types used under ``root`` whose schema has a computed ``arn`` attribute."""
     lock = (root / ".terraform.lock.hcl").read_text(encoding="utf-8") if (root / ".terraform.lock.hcl").exists() else ""
     if lock not in _SCHEMA_MEMO:
-        result = _run([binary, "providers", "schema", "-json"], root, env)
-        schemas = json.loads(result.stdout)["provider_schemas"]
+        schemas = _provider_schemas(binary, root, env)
         types = set()
         for provider in schemas.values():
             for rtype, spec in provider.get("resource_schemas", {}).items():
@@ -196,11 +177,26 @@ def _types_with_arn(binary: str, root: Path, env: dict[str, str]) -> set[str]:
                     types.add(rtype)
         _SCHEMA_MEMO[lock] = types
     used = set()
-    import re
-
     for path in (root / "modules").rglob("*.tf"):
         used.update(re.findall(r'^resource "([a-z0-9_]+)"', path.read_text(encoding="utf-8"), re.M))
     return used & _SCHEMA_MEMO[lock]
+
+
+def _provider_schemas(binary: str, root: Path, env: dict[str, str]) -> dict[str, Any]:
+    """The schemas of the providers ``root`` locked, read in a sibling folder without a backend
+    (``providers schema`` refuses a root whose S3 backend is not initialised)."""
+    folder = root.parent / "provider-schema"
+    folder.mkdir(exist_ok=True)
+    if (root / ".terraform.lock.hcl").exists():
+        shutil.copy2(root / ".terraform.lock.hcl", folder / ".terraform.lock.hcl")
+    (folder / "versions.tf").write_text(
+        'terraform {\n  required_providers {\n    aws = {\n      source  = "hashicorp/aws"\n'
+        f'      version = {encode(AWS_PROVIDER_VERSION)}\n    }}\n  }}\n}}\n', encoding="utf-8")
+    for cmd in (["init", "-backend=false", "-input=false", "-no-color"], ["providers", "schema", "-json"]):
+        result = _run([binary, *cmd], folder, env)
+        if result.returncode != 0:
+            raise RuntimeError(f"terraform {cmd[0]} (provider schema) failed: {(result.stdout + result.stderr).strip()}")
+    return json.loads(result.stdout)["provider_schemas"]
 
 
 def validate_with_terraform(project: Project, customer: str,

@@ -29,7 +29,7 @@ class ParsedTree:
 def parse_tree(tree: dict[str, str], prefix: str, cache: ParseCache) -> ParsedTree:
     parsed = ParsedTree()
     for path, text in sorted(tree.items()):
-        if not (path.endswith(".tf") or path.endswith(".hcl")):
+        if not path.endswith((".tf", ".hcl", ".tfvars")):
             continue
         result, error = cache.parse(text)
         if error:
@@ -172,13 +172,126 @@ def unit_graph(parsed: ParsedTree) -> dict[str, list[str]]:
     return graph
 
 
+_MODULE_META = {"source", "version", "count", "for_each", "providers", "depends_on"}
+_VAR_REF = re.compile(r"\bvar\.([A-Za-z_][A-Za-z0-9_-]*)")
+_MODULE_REF = re.compile(r"\bmodule\.([A-Za-z_][A-Za-z0-9_-]*)(?:\[\*\]|\[0\])?\.([A-Za-z_][A-Za-z0-9_-]*)")
+_FLAG_REF = re.compile(r'\bvar\.from_outputs\["([^"]+)"\]')
+
+
+def plain_root_check(tree: dict[str, str], parsed: ParsedTree, prefix: str) -> list[Problem]:
+    """The plain-Terraform root (infra/*.tf, environments/<env>.tfvars|.backend.hcl) against the
+    modules it calls and the Terragrunt units it stands beside."""
+    if "infra/main.tf" not in parsed.files or "infra/variables.tf" not in parsed.files:
+        return []
+    problems: list[Problem] = []
+    modules = module_interfaces(parsed)
+    main = f"{prefix}/infra/main.tf"
+    calls: dict[str, str] = {}  # module label -> module folder
+    counted: set[str] = set()
+    for label, block in sorted((parsed.files["infra/main.tf"].get("module") or {}).items()):
+        source = str((block or {}).get("source", ""))
+        module = source.removeprefix("./modules/")
+        if not source.startswith("./modules/") or module not in modules:
+            problems.append(Problem(main, 0, f"module.{label}.source", f"{source!r} is not a module under infra/modules/"))
+            continue
+        calls[label] = module
+        if "count" in block:
+            counted.add(label)
+        iface = modules[module]
+        for key in sorted(set(block) - _MODULE_META):
+            if key not in iface.variables:
+                problems.append(Problem(main, 0, f"module.{label}.{key}", f"module {module} declares no variable {key!r}"))
+        for name, has_default in sorted(iface.variables.items()):
+            if not has_default and name not in block:
+                problems.append(Problem(main, 0, f"module.{label}", f"module {module} requires variable {name!r}"))
+    for label, output in sorted(set(_MODULE_REF.findall(tree["infra/main.tf"]))):
+        if label not in calls:
+            problems.append(Problem(main, 0, f"module.{label}", "no such module call"))
+        elif output not in modules[calls[label]].outputs:
+            problems.append(Problem(main, 0, f"module.{label}.{output}", f"module {calls[label]} has no output {output!r}"))
+    declared = {name: "default" in (spec or {})
+                for name, spec in (parsed.files["infra/variables.tf"].get("variable") or {}).items()}
+    for path in sorted(p for p in tree if p.startswith("infra/") and p.count("/") == 1 and p.endswith(".tf")):
+        for name in sorted(set(_VAR_REF.findall(tree[path])) - set(declared)):
+            problems.append(Problem(f"{prefix}/{path}", 0, f"var.{name}", "no such variable in infra/variables.tf"))
+    flags = set(_FLAG_REF.findall(tree["infra/main.tf"]))
+    units: dict[str, set[str]] = {}
+    for path in parsed.files:
+        if _unit_env(path):  # infra/environments/<env>/<unit...>/terragrunt.hcl
+            parts = path.split("/")
+            units.setdefault(parts[2], set()).add("__".join(parts[3:-1]).replace("-", "_"))
+    for path in sorted(p for p in parsed.files if p.startswith("infra/environments/") and p.endswith(".tfvars")):
+        env = path.split("/")[2].removesuffix(".tfvars")
+        problems.extend(_check_tfvars(parsed.files[path], f"{prefix}/{path}", declared, calls, counted, modules,
+                                      units.get(env, set()), flags))
+        backend = parsed.files.get(f"infra/environments/{env}.backend.hcl")
+        config = (parsed.files.get(f"infra/config/{env}.hcl") or {}).get("locals") or {}
+        problems.extend(_check_backend(backend, f"{prefix}/infra/environments/{env}.backend.hcl", config))
+    return problems
+
+
+def _unit_env(path: str) -> bool:
+    parts = path.split("/")
+    return len(parts) >= 5 and parts[:2] == ["infra", "environments"] and parts[-1] == "terragrunt.hcl"
+
+
+def _check_tfvars(values: dict[str, Any], where: str, declared: dict[str, bool], calls: dict[str, str],
+                  counted: set[str], modules: dict[str, ModuleInterface], units: set[str],
+                  flags: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    for key in sorted(values):
+        if key not in declared:
+            problems.append(Problem(where, 0, key, "no such variable in infra/variables.tf"))
+        elif key in calls:
+            for name in sorted(set(values[key] or {}) - set(modules[calls[key]].variables)):
+                problems.append(Problem(where, 0, f"{key}.{name}", f"module {calls[key]} declares no variable {name!r}"))
+    for name, has_default in sorted(declared.items()):
+        if not has_default and name not in values and name not in calls:
+            problems.append(Problem(where, 0, name, "required by infra/variables.tf, not set"))
+    enabled = values.get("enabled") or {}
+    for label in sorted(calls):
+        on = enabled.get(label) if label in counted else True
+        if on is None:
+            problems.append(Problem(where, 0, f"enabled.{label}", "not set"))
+        elif bool(on) != (label in units):
+            state = "has" if label in units else "has no"
+            problems.append(Problem(where, 0, f"enabled.{label}" if label in counted else label,
+                                    f"the environment {state} Terragrunt unit {label}, but the plain root "
+                                    f"{'calls' if on else 'skips'} module {label}"))
+        if on and label in declared and not declared[label] and label not in values:
+            problems.append(Problem(where, 0, label, f"module {label} is called, but its values are not set"))
+    given = values.get("from_outputs") or {}
+    for flag in sorted(flags):
+        if flag.split(".")[0] in units and flag not in given:
+            problems.append(Problem(where, 0, f"from_outputs.{flag}", "not set"))
+    for flag in sorted(set(given) - flags):
+        problems.append(Problem(where, 0, f"from_outputs.{flag}", "main.tf does not use this flag"))
+    return problems
+
+
+def _check_backend(backend: dict[str, Any] | None, where: str, config: dict[str, Any]) -> list[Problem]:
+    if backend is None:
+        return [Problem(where, 0, "", "missing: every environment's tfvars needs its backend configuration")]
+    problems = []
+    expected = {"bucket": config.get("state_bucket"), "region": config.get("state_region"),
+                "encrypt": True, "use_lockfile": True}
+    for key, value in expected.items():
+        if value is not None and backend.get(key) != value:
+            problems.append(Problem(where, 0, key, f"is {backend.get(key)!r}, expected {value!r} (as root.hcl)"))
+    key = str(backend.get("key", ""))
+    if not key or key.endswith("/terraform.tfstate"):
+        problems.append(Problem(where, 0, "key", f"{key!r} must be set and must not look like a Terragrunt "
+                                "unit's state key (<customer>/<env>/<unit>/terraform.tfstate)"))
+    return problems
+
+
 def validate_tree(tree: dict[str, str], prefix: str, cache: ParseCache) -> list[Problem]:
     """Parse-back and cross-unit problems of ``tree``; a tree checked clean before is not checked again."""
     digest = tree_digest(tree, prefix, cache.second_parser)
     if cache.known_clean(digest):
         return []
     parsed = parse_tree(tree, prefix, cache)
-    problems = parsed.problems + cross_unit_check(tree, parsed, prefix)
+    problems = parsed.problems + cross_unit_check(tree, parsed, prefix) + plain_root_check(tree, parsed, prefix)
     if not problems:
         cache.remember_clean(digest)
     return problems
