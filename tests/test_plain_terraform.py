@@ -24,17 +24,23 @@ def tree(tmp_path_factory):
 
 
 def _units(tree, env):
-    return {p.split("/")[3] for p in tree if p.startswith(f"infra/environments/{env}/") and p.endswith("/terragrunt.hcl")}
+    """Unit names of an environment: folder names, and previews/<slug> for feature-branch previews."""
+    return {"/".join(p.split("/")[3:-1]) for p in tree
+            if p.startswith(f"infra/environments/{env}/") and p.endswith("/terragrunt.hcl")}
+
+
+def _label(unit):
+    return unit.replace("-", "_").replace("/", "__")
 
 
 def test_every_unit_of_every_environment_has_its_module_called(tree):
     modules = parsed(tree, "infra/main.tf")["module"]
     for env in ("dev", "prod"):
         for unit in _units(tree, env):
-            block = modules[unit.replace("-", "_")]
+            block = modules[_label(unit)]
             source = pygohcl.loads(tree[f"infra/environments/{env}/{unit}/terragrunt.hcl"])["terraform"]["source"]
             assert block["source"] == "./modules/" + source.split("//")[1]
-    assert set(modules) == {u.replace("-", "_") for u in _units(tree, "dev") | _units(tree, "prod")}
+    assert set(modules) == {_label(u) for u in _units(tree, "dev") | _units(tree, "prod")}
 
 
 def test_modules_are_wired_module_to_module(tree):
@@ -51,8 +57,9 @@ def test_modules_are_wired_module_to_module(tree):
 def test_dev_tfvars_turns_off_what_dev_lacks(tree):
     dev = parsed(tree, "infra/environments/dev.tfvars")
     prod = parsed(tree, "infra/environments/prod.tfvars")
-    assert dev["enabled"] == {"bastion": True, "dr": False, "codedeploy": False, "backup": False}
-    assert prod["enabled"] == {"bastion": False, "dr": True, "codedeploy": True, "backup": True}
+    preview = _label(next(u for u in _units(tree, "dev") if u.startswith("previews/")))
+    assert dev["enabled"] == {"bastion": True, "dr": False, "codedeploy": False, "backup": False, preview: True}
+    assert prod["enabled"] == {"bastion": False, "dr": True, "codedeploy": True, "backup": True, preview: False}
     assert "dr" not in dev and "bastion" in dev and "bastion" not in prod
     # every value of a unit that is not another unit's output is in the environment's tfvars
     rds = pygohcl.loads(tree["infra/environments/prod/rds/terragrunt.hcl"])["inputs"]
@@ -151,9 +158,10 @@ def test_validation_catches_an_inconsistent_main_tf(tree, mutation, message):
 
 def test_validation_catches_inconsistent_tfvars_and_backend(tree):
     broken = dict(tree)
-    broken["infra/environments/dev.tfvars"] = (tree["infra/environments/dev.tfvars"]
-                                               .replace("  bastion    = true", "  bastion    = false")
-                                               + '\nno_such_variable = 1\n')
+    dev, replaced = re.subn(r"(?m)^(  bastion +)= true$", r"\1= false", tree["infra/environments/dev.tfvars"])
+    assert replaced == 1
+    broken["infra/environments/dev.tfvars"] = dev + '\nno_such_variable = 1\n'
+
     broken["infra/environments/prod.backend.hcl"] = tree["infra/environments/prod.backend.hcl"].replace(
         "prod/plain-terraform.tfstate", "prod/vpc/terraform.tfstate")
     problems = [str(p) for p in validate_tree(broken, "output/customer-x", ParseCache())]
