@@ -27,6 +27,7 @@ from .hcl import Output, canonicalize, encode, encode_key
 from .plan import environment_units
 from .project import Project
 from .resolve import resolve_customer
+from .tfassert import write_assertions
 
 MIRROR_ENV = "FGEN_TF_PROVIDER_MIRROR"
 
@@ -158,6 +159,7 @@ def validate_environment(project: Project, env: EnvContext, modules_dir: Path,
         for rel, text in harness_files(project, env).items():
             (root / rel).parent.mkdir(parents=True, exist_ok=True)
             (root / rel).write_text(text, encoding="utf-8")
+        write_assertions(root, env)  # before init, which installs the modules its runs apply
         tf_env = terraform_env(root)
         steps = [
             ("init", [binary, "init", "-backend=false", "-input=false", "-no-color"]),
@@ -172,6 +174,7 @@ def validate_environment(project: Project, env: EnvContext, modules_dir: Path,
                 test_file = root / "tests" / "environment.tftest.hcl"
                 test_file.write_text(harness_files(project, env, arn_types)["tests/environment.tftest.hcl"],
                                      encoding="utf-8")
+                write_assertions(root, env)
             result = _run(cmd, root, tf_env)
             if result.returncode != 0:
                 output = (result.stdout + result.stderr).strip()

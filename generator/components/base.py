@@ -14,11 +14,44 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel
 
 from ..errors import Problem
-from ..hcl import Output
+from ..hcl import Output, dependency_label, encode
 from ..yamlload import KeyPath, format_path
 
 if TYPE_CHECKING:
     from ..merge import Merged
+
+
+def run_ref(ref: Output) -> str:
+    """An output of an earlier ``run`` block of the environment's assertion test (one run per unit)."""
+    return f"run.{dependency_label(ref.unit)}.{ref.name}"
+
+
+@dataclass(frozen=True)
+class Assertion:
+    """One ``assert`` block of a unit's run in ``tests/assertions.tftest.hcl``.
+
+    ``condition`` is an HCL expression over the module's resources (``aws_db_instance.this.multi_az``),
+    its variables and earlier runs' outputs; expected values come from the resolved settings through
+    ``encode`` (use ``expect``/``expect_set``), never from constants, so a manifest change moves them.
+    """
+
+    condition: str
+    error_message: str
+
+
+def hcl_value(value: Any) -> str:
+    """An expected value as HCL: a literal, or ``run.<unit>.<output>`` for another unit's output."""
+    return encode(value, run_ref)
+
+
+def expect(expression: str, value: Any, message: str) -> Assertion:
+    """``expression == value``."""
+    return Assertion(f"{expression} == {hcl_value(value)}", message)
+
+
+def expect_set(expression: str, values: Any, message: str) -> Assertion:
+    """``expression`` holds exactly ``values`` (order and list/set/tuple type ignored)."""
+    return Assertion(f"length(setsymmetricdifference({expression}, {hcl_value(list(values))})) == 0", message)
 
 
 class Component:
@@ -63,6 +96,11 @@ class Component:
 
     def check(self, env: "EnvContext") -> list[Problem]:
         """Cross-field rules that need the whole environment; each problem located via provenance."""
+        return []
+
+    def assertions(self, env: "EnvContext") -> list[Assertion]:
+        """What `fgen validate --terraform` asserts on this module's applied resources (mock provider)
+        for this environment: the security and availability properties the settings promise."""
         return []
 
 
