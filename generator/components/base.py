@@ -50,8 +50,18 @@ def expect(expression: str, value: Any, message: str) -> Assertion:
 
 
 def expect_set(expression: str, values: Any, message: str) -> Assertion:
-    """``expression`` holds exactly ``values`` (order and list/set/tuple type ignored)."""
-    return Assertion(f"length(setsymmetricdifference({expression}, {hcl_value(list(values))})) == 0", message)
+    """``expression`` (strings) holds exactly ``values``, in any order; ``sort`` makes both sides a
+    list(string), since ``==`` is false between a list, a set and a tuple of the same strings."""
+    return Assertion(f"sort({expression}) == sort({hcl_value(sorted(values))})", message)
+
+
+def log_groups(unit: str, groups: str, retention_days: int, kms_key: Any) -> Assertion:
+    """Every log group in ``groups`` (an HCL list expression) keeps ``retention_days`` and is
+    encrypted with ``kms_key`` (``None``: with some key)."""
+    key = "g.kms_key_id != null" if kms_key is None else f"g.kms_key_id == {hcl_value(kms_key)}"
+    return Assertion(f"alltrue([for g in {groups} : g.retention_in_days == {retention_days} && {key}])",
+                     f"{unit}: every log group must keep its events {retention_days} days and be encrypted "
+                     "with " + ("a KMS key" if kms_key is None else "the customer KMS key"))
 
 
 class Component:

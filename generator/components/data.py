@@ -16,7 +16,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from ..errors import Problem
 from ..schema.base import StrictModel
-from .base import Assertion, Component, EnvContext, expect, hcl_value
+from .base import Assertion, Component, EnvContext, expect, hcl_value, log_groups
 
 # --- shared value types -------------------------------------------------------------------------
 
@@ -257,6 +257,7 @@ class Rds(Component):
             Assertion("alltrue([for r in aws_db_instance.replica : r.storage_encrypted && r.kms_key_id == "
                       f"{hcl_value(key)} && !r.publicly_accessible])",
                       "rds: every read replica must be encrypted with the customer KMS key and private"),
+            log_groups("rds", "values(aws_cloudwatch_log_group.exports)", env.manifest.logging.retention_days, key),
         ]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
@@ -392,6 +393,27 @@ class Redis(Component):
                 if not getattr(s, key):
                     problems.append(env.problem(("redis", key), "may not be disabled in production"))
         return problems
+
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        s: RedisSettings = self.settings(env)
+        rg = "aws_elasticache_replication_group.this"
+        key = env.out("kms", "key_arn")
+        nodes = "" if s.cluster_mode == "enabled" else f" && {rg}.num_cache_clusters == {1 + s.replicas_per_node_group}"
+        return [
+            Assertion(f'tostring({rg}.at_rest_encryption_enabled) == "true" && {rg}.kms_key_id == {hcl_value(key)}',
+                      "redis: data at rest must be encrypted with the customer KMS key"),
+            Assertion(f'{rg}.transit_encryption_enabled == true && {rg}.transit_encryption_mode == "required"',
+                      "redis: clients must use TLS (transit encryption required)"),
+            expect(f"{rg}.automatic_failover_enabled", s.automatic_failover,
+                   f"redis: automatic failover must be {hcl_value(s.automatic_failover)} (redis.automatic_failover)"),
+            expect(f"{rg}.multi_az_enabled", s.multi_az,
+                   f"redis: Multi-AZ must be {hcl_value(s.multi_az)} (redis.multi_az)"),
+            expect(f"{rg}.node_type", s.node_type, f"redis: node type must be {s.node_type} (redis.node_type)"),
+            Assertion(f"{rg}.cluster_mode == {hcl_value(s.cluster_mode)}{nodes}",
+                      f"redis: {s.cluster_mode} cluster mode with {s.replicas_per_node_group} replicas "
+                      "(redis.cluster_mode, redis.replicas_per_node_group)"),
+            log_groups("redis", "values(aws_cloudwatch_log_group.this)", env.manifest.logging.retention_days, key),
+        ]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: RedisSettings = self.settings(env)
