@@ -109,10 +109,12 @@ def test_expectations_come_from_the_manifest(project):
         "vpc_endpoints": {"interface_services": ["ecr.api", "logs"]},
     })
     runs = _runs(project, "prod")
-    assert "== 4321" in _condition(runs["waf"], "regional.rule : one(one(r.statement).rate_based_statement).limit if r.name == \"rate-limit-per-ip\"")
-    assert "== 4321" in _condition(runs["waf"], "cloudfront[0].rule : one(one(r.statement).rate_based_statement).limit if r.name == \"rate-limit-per-ip\"")
+    per_ip = ' : one(one(r.statement).rate_based_statement).limit if r.name == "rate-limit-per-ip"'
+    assert "== 4321" in _condition(runs["waf"], "aws_wafv2_web_acl.regional.rule" + per_ip)
+    assert "== 4321" in _condition(runs["waf"], "aws_wafv2_web_acl.cloudfront[0].rule" + per_ip)
     assert "tonumber(aws_budgets_budget.monthly.limit_amount) == 1234.5" in _condition(runs["budgets"], "limit_amount")
-    assert _condition(runs["identity"], ".mfa_configuration ==") == 'aws_cognito_user_pool.this.mfa_configuration == "ON"'
+    assert _condition(runs["identity"], ".mfa_configuration ==") == \
+        'aws_cognito_user_pool.this.mfa_configuration == "ON"'
     assert ".minimum_length == 17" in _condition(runs["identity"], "minimum_length")
     assert _condition(runs["vpc_endpoints"], "keys(aws_vpc_endpoint.interface)") == \
         'sort(keys(aws_vpc_endpoint.interface)) == sort(["ecr.api", "logs"])'
@@ -164,7 +166,8 @@ def test_optional_units_assert_their_properties_when_enabled(project):
         'sort([for r in values(aws_vpc_security_group_ingress_rule.bastion_ssh) : r.cidr_ipv4]) == ' \
         'sort(["198.51.100.0/24"])'
     assert "aws:MultiFactorAuthPresent" in _condition(runs["operator_access"], "MultiFactorAuthPresent")
-    assert _condition(runs["operator_access"], "keys(aws_iam_role.this)") == 'sort(keys(aws_iam_role.this)) == sort(["admin"])'
+    assert _condition(runs["operator_access"], "keys(aws_iam_role.this)") == \
+        'sort(keys(aws_iam_role.this)) == sort(["admin"])'
     schedules = [c for c in _asserts(runs["scaling_events"]).values() if ".schedule ==" in c]
     assert schedules and all('"at(2099-05-30T' in c for c in schedules)
 

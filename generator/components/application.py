@@ -375,7 +375,8 @@ class Alb(Component):
         https, http = "aws_lb_listener.https", "aws_lb_listener.http"
         redirect = f"one(one({http}.default_action).redirect)"
         return [
-            expect(f"{https}.ssl_policy", s.ssl_policy, f"alb: the HTTPS listener must use {s.ssl_policy} (alb.ssl_policy)"),
+            expect(f"{https}.ssl_policy", s.ssl_policy,
+                   f"alb: the HTTPS listener must use {s.ssl_policy} (alb.ssl_policy)"),
             Assertion(f'{https}.protocol == "HTTPS" && {https}.port == 443 && '
                       f"{https}.certificate_arn == {hcl_value(env.manifest.dns.certificate_arn)}",
                       "alb: the HTTPS listener must serve dns.certificate_arn on 443"),

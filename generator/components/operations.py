@@ -508,12 +508,14 @@ class ScalingEvents(Component):
                              "scaling_events: one scheduled action per capacity change of scaling_events.events")]
         for a in self.actions(env):
             action = f"aws_appautoscaling_scheduled_action.this[{hcl_value(a.name)}]"
-            at = f"at({a.at.strftime('%Y-%m-%dT%H:%M:%S')})"
+            when = a.at.strftime("%Y-%m-%dT%H:%M:%S")
+            at = f"at({when})"
             result.append(Assertion(
                 f"{action}.schedule == {hcl_value(at)} && {action}.timezone == \"UTC\" && "
                 f"one({action}.scalable_target_action).min_capacity == {hcl_value(str(a.min_tasks))} && "
                 f"one({action}.scalable_target_action).max_capacity == {hcl_value(str(a.max_tasks))}",
-                f"scaling_events: {a.service} must scale to {a.min_tasks}-{a.max_tasks} tasks at {at} UTC ({a.reason})"))
+                f"scaling_events: {a.service} must scale to {a.min_tasks}-{a.max_tasks} tasks at {when} UTC "
+                f"({a.reason})"))
         return result
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
