@@ -31,8 +31,10 @@ class Assertion:
     """One ``assert`` block of a unit's run in ``tests/assertions.tftest.hcl``.
 
     ``condition`` is an HCL expression over the module's resources (``aws_db_instance.this.multi_az``),
-    its variables and earlier runs' outputs; expected values come from the resolved settings through
-    ``encode`` (use ``expect``/``expect_set``), never from constants, so a manifest change moves them.
+    its variables and earlier runs' outputs. Whatever a setting decides is expected from the resolved
+    settings through ``encode`` (use ``expect``/``expect_set``/``hcl_value``), never as a constant, so
+    a manifest change moves the expectation; only fixed platform guarantees (IMDSv2, TLS-only, no
+    public IPs) are literal.
     """
 
     condition: str
