@@ -29,6 +29,7 @@ from .hcl import canonicalize, encode
 from .plainroot import AWS_PROVIDER_VERSION
 from .project import Project
 from .resolve import resolve_customer
+from .tfassert import write_assertions
 
 MIRROR_ENV = "FGEN_TF_PROVIDER_MIRROR"
 
@@ -143,10 +144,13 @@ def validate_environment(project: Project, env: EnvContext, modules_dir: Path,
         (root / "tests").mkdir()
         test_file = root / "tests" / "environment.tftest.hcl"
         test_file.write_text(environment_test_file(env), encoding="utf-8")
+        write_assertions(root, env)  # before init, which installs the modules its runs apply
         tf_env = terraform_env(Path(tmp))
         steps = [
             ("init", [binary, "init", "-backend=false", "-input=false", "-no-color"]),
-            ("validate", [binary, "validate", "-no-color"]),
+            # -no-tests: validating a test run that applies a module with configuration_aliases fails
+            # (hashicorp/terraform#28490); `terraform test` validates the test files itself
+            ("validate", [binary, "validate", "-no-tests", "-no-color"]),
             ("test", [binary, "test", f"-var-file={var_file}", "-no-color"]),
         ]
         for name, cmd in steps:
@@ -155,6 +159,7 @@ def validate_environment(project: Project, env: EnvContext, modules_dir: Path,
             if name == "test":
                 arn_types = _types_with_arn(binary, root, tf_env)
                 test_file.write_text(environment_test_file(env, arn_types), encoding="utf-8")
+                write_assertions(root, env)
             result = _run(cmd, root, tf_env)
             if result.returncode != 0:
                 output = (result.stdout + result.stderr).strip()

@@ -17,7 +17,7 @@ from ..errors import Problem
 from ..schema.base import StrictModel
 from ..schema.services import ServiceSettings
 from ..schema.types import region_of_arn
-from .base import Component, EnvContext
+from .base import Assertion, Component, EnvContext, expect, expect_set, hcl_value, log_groups
 
 # --- naming ---------------------------------------------------------------------------------------
 
@@ -377,6 +377,30 @@ class Alb(Component):
                                 f"{other!r} or rename a service"))
         return problems
 
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        s: AlbSettings = self.settings(env)
+        https, http = "aws_lb_listener.https", "aws_lb_listener.http"
+        redirect = f"one(one({http}.default_action).redirect)"
+        return [
+            expect(f"{https}.ssl_policy", s.ssl_policy,
+                   f"alb: the HTTPS listener must use {s.ssl_policy} (alb.ssl_policy)"),
+            Assertion(f'{https}.protocol == "HTTPS" && {https}.port == 443 && '
+                      f"{https}.certificate_arn == {hcl_value(env.manifest.dns.certificate_arn)}",
+                      "alb: the HTTPS listener must serve dns.certificate_arn on 443"),
+            Assertion(f'one({http}.default_action).type == "redirect" && {redirect}.protocol == "HTTPS" && '
+                      f'{redirect}.port == "443" && {redirect}.status_code == "HTTP_301"',
+                      "alb: plain HTTP must be redirected to HTTPS (301)"),
+            Assertion("aws_lb.this.drop_invalid_header_fields == true",
+                      "alb: requests with invalid header fields must be dropped"),
+            expect("aws_lb.this.enable_deletion_protection", s.deletion_protection,
+                   f"alb: deletion protection must be {hcl_value(s.deletion_protection)} (alb.deletion_protection)"),
+            Assertion("one(aws_lb.this.access_logs).enabled == true && "
+                      f"one(aws_lb.this.access_logs).bucket == {hcl_value(env.out('log_bucket', 'bucket_name'))}",
+                      "alb: access logs must go to the log bucket"),
+            expect_set("keys(aws_lb_target_group.this)", sorted(enabled_services(env)),
+                       "alb: one target group per enabled service"),
+        ]
+
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: AlbSettings = self.settings(env)
         return {
@@ -502,6 +526,36 @@ class Ecs(Component):
                     "scale_out_cooldown_seconds": s.autoscaling.scale_out_cooldown_seconds,
                 },
             }
+        return result
+
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        """Per enabled service: private networking, task counts from the manifest, rollback on failed
+        rolling deployments, and the capacity provider its ``spot`` setting chooses."""
+        result = []
+        for name, s in enabled_services(env).items():
+            resource = "this" if s.deployment == "rolling" else "blue_green"
+            svc = f"aws_ecs_service.{resource}[{hcl_value(name)}]"
+            target = f"aws_appautoscaling_target.this[{hcl_value(name)}]"
+            provider = "FARGATE_SPOT" if s.spot else "FARGATE"
+            result += [
+                Assertion(f"one({svc}.network_configuration).assign_public_ip == false",
+                          f"ecs: service {name} must not get public IPs"),
+                Assertion(f"{svc}.desired_count == {s.min_tasks} && {target}.min_capacity == {s.min_tasks} && "
+                          f"{target}.max_capacity == {s.max_tasks}",
+                          f"ecs: service {name} must run {s.min_tasks} to {s.max_tasks} tasks "
+                          f"(services.{name}.min_tasks/max_tasks)"),
+                Assertion(f"one({svc}.capacity_provider_strategy).capacity_provider == {hcl_value(provider)}",
+                          f"ecs: service {name} must run on {provider} (services.{name}.spot)"),
+            ]
+            if s.deployment == "rolling":
+                result.append(Assertion(f"one({svc}.deployment_circuit_breaker).enable == true && "
+                                        f"one({svc}.deployment_circuit_breaker).rollback == true",
+                                        f"ecs: a failed deployment of service {name} must roll back"))
+            if env.is_production and s.critical:
+                result.append(Assertion(f'one({svc}.capacity_provider_strategy).capacity_provider != "FARGATE_SPOT"',
+                                        f"ecs: critical service {name} must not run on FARGATE_SPOT in production"))
+        result.append(log_groups("ecs", "values(aws_cloudwatch_log_group.service)",
+                                 env.manifest.logging.retention_days, env.out("kms", "key_arn")))
         return result
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:

@@ -14,11 +14,56 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel
 
 from ..errors import Problem
-from ..hcl import Output
+from ..hcl import Output, dependency_label, encode
 from ..yamlload import KeyPath, format_path
 
 if TYPE_CHECKING:
     from ..merge import Merged
+
+
+def run_ref(ref: Output) -> str:
+    """An output of an earlier ``run`` block of the environment's assertion test (one run per unit)."""
+    return f"run.{dependency_label(ref.unit)}.{ref.name}"
+
+
+@dataclass(frozen=True)
+class Assertion:
+    """One ``assert`` block of a unit's run in ``tests/assertions.tftest.hcl``.
+
+    ``condition`` is an HCL expression over the module's resources (``aws_db_instance.this.multi_az``),
+    its variables and earlier runs' outputs. Whatever a setting decides is expected from the resolved
+    settings through ``encode`` (use ``expect``/``expect_set``/``hcl_value``), never as a constant, so
+    a manifest change moves the expectation; only fixed platform guarantees (IMDSv2, TLS-only, no
+    public IPs) are literal.
+    """
+
+    condition: str
+    error_message: str
+
+
+def hcl_value(value: Any) -> str:
+    """An expected value as HCL: a literal, or ``run.<unit>.<output>`` for another unit's output."""
+    return encode(value, run_ref)
+
+
+def expect(expression: str, value: Any, message: str) -> Assertion:
+    """``expression == value``."""
+    return Assertion(f"{expression} == {hcl_value(value)}", message)
+
+
+def expect_set(expression: str, values: Any, message: str) -> Assertion:
+    """``expression`` (strings) holds exactly ``values``, in any order; ``sort`` makes both sides a
+    list(string), since ``==`` is false between a list, a set and a tuple of the same strings."""
+    return Assertion(f"sort({expression}) == sort({hcl_value(sorted(values))})", message)
+
+
+def log_groups(unit: str, groups: str, retention_days: int, kms_key: Any) -> Assertion:
+    """Every log group in ``groups`` (an HCL list expression) keeps ``retention_days`` and is
+    encrypted with ``kms_key`` (``None``: with some key)."""
+    key = "g.kms_key_id != null" if kms_key is None else f"g.kms_key_id == {hcl_value(kms_key)}"
+    return Assertion(f"alltrue([for g in {groups} : g.retention_in_days == {retention_days} && {key}])",
+                     f"{unit}: every log group must keep its events {retention_days} days and be encrypted "
+                     "with " + ("a KMS key" if kms_key is None else "the customer KMS key"))
 
 
 class Component:
@@ -63,6 +108,11 @@ class Component:
 
     def check(self, env: "EnvContext") -> list[Problem]:
         """Cross-field rules that need the whole environment; each problem located via provenance."""
+        return []
+
+    def assertions(self, env: "EnvContext") -> list[Assertion]:
+        """What `fgen validate --terraform` asserts on this module's applied resources (mock provider)
+        for this environment: the security and availability properties the settings promise."""
         return []
 
 

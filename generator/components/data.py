@@ -16,7 +16,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from ..errors import Problem
 from ..schema.base import StrictModel
-from .base import Component, EnvContext
+from .base import Assertion, Component, EnvContext, expect, hcl_value, log_groups
 
 # --- shared value types -------------------------------------------------------------------------
 
@@ -308,6 +308,35 @@ class Rds(Component):
                                         f"to {env.region} (with the environment's KMS key) first"))
         return problems
 
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        s: RdsSettings = self.settings(env)
+        db = "aws_db_instance.this"
+        key = env.out("kms", "key_arn")
+        return [
+            expect(f"{db}.multi_az", s.multi_az, f"rds: multi_az must be {hcl_value(s.multi_az)} (rds.multi_az)"),
+            expect(f"{db}.deletion_protection", s.deletion_protection,
+                   f"rds: deletion_protection must be {hcl_value(s.deletion_protection)} (rds.deletion_protection)"),
+            expect(f"{db}.skip_final_snapshot", not s.final_snapshot,
+                   f"rds: a final snapshot must {'' if s.final_snapshot else 'not '}be taken (rds.final_snapshot)"),
+            Assertion(f"{db}.storage_encrypted", "rds: storage must be encrypted"),
+            expect(f"{db}.kms_key_id", key, "rds: storage must be encrypted with the customer KMS key"),
+            Assertion(f"{db}.manage_master_user_password && {db}.password == null && "
+                      f"{db}.master_user_secret_kms_key_id == {hcl_value(key)}",
+                      "rds: the master password must be managed by RDS in Secrets Manager (customer key), "
+                      "never set in code"),
+            Assertion(f"!{db}.publicly_accessible", "rds: the instance must not be publicly accessible"),
+            expect(f"{db}.backup_retention_period", s.backup_retention_days,
+                   f"rds: backups must be kept {s.backup_retention_days} days (rds.backup_retention_days)"),
+            expect(f"{db}.instance_class", s.instance_class,
+                   f"rds: instance class must be {s.instance_class} (rds.instance_class)"),
+            expect("length(aws_db_instance.replica)", s.read_replicas,
+                   f"rds: there must be {s.read_replicas} read replicas (rds.read_replicas)"),
+            Assertion("alltrue([for r in aws_db_instance.replica : r.storage_encrypted && r.kms_key_id == "
+                      f"{hcl_value(key)} && !r.publicly_accessible])",
+                      "rds: every read replica must be encrypted with the customer KMS key and private"),
+            log_groups("rds", "values(aws_cloudwatch_log_group.exports)", env.manifest.logging.retention_days, key),
+        ]
+
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: RdsSettings = self.settings(env)
         return {
@@ -442,6 +471,27 @@ class Redis(Component):
                 if not getattr(s, key):
                     problems.append(env.problem(("redis", key), "may not be disabled in production"))
         return problems
+
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        s: RedisSettings = self.settings(env)
+        rg = "aws_elasticache_replication_group.this"
+        key = env.out("kms", "key_arn")
+        nodes = "" if s.cluster_mode == "enabled" else f" && {rg}.num_cache_clusters == {1 + s.replicas_per_node_group}"
+        return [
+            Assertion(f'tostring({rg}.at_rest_encryption_enabled) == "true" && {rg}.kms_key_id == {hcl_value(key)}',
+                      "redis: data at rest must be encrypted with the customer KMS key"),
+            Assertion(f'{rg}.transit_encryption_enabled == true && {rg}.transit_encryption_mode == "required"',
+                      "redis: clients must use TLS (transit encryption required)"),
+            expect(f"{rg}.automatic_failover_enabled", s.automatic_failover,
+                   f"redis: automatic failover must be {hcl_value(s.automatic_failover)} (redis.automatic_failover)"),
+            expect(f"{rg}.multi_az_enabled", s.multi_az,
+                   f"redis: Multi-AZ must be {hcl_value(s.multi_az)} (redis.multi_az)"),
+            expect(f"{rg}.node_type", s.node_type, f"redis: node type must be {s.node_type} (redis.node_type)"),
+            Assertion(f"{rg}.cluster_mode == {hcl_value(s.cluster_mode)}{nodes}",
+                      f"redis: {s.cluster_mode} cluster mode with {s.replicas_per_node_group} replicas "
+                      "(redis.cluster_mode, redis.replicas_per_node_group)"),
+            log_groups("redis", "values(aws_cloudwatch_log_group.this)", env.manifest.logging.retention_days, key),
+        ]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: RedisSettings = self.settings(env)

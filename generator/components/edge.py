@@ -31,7 +31,10 @@ from ..schema.base import StrictModel
 from ..schema.services import PathPattern
 from ..schema.types import DomainName
 from .application import CLOUDFRONT_LOG_PREFIX, enabled_services
-from .base import Component, EnvContext
+from .base import Assertion, Component, EnvContext, expect, expect_set, hcl_value, log_groups
+
+#: the oldest TLS CloudFront accepts from viewers (templates/modules/cdn sets it; not a setting)
+CLOUDFRONT_MINIMUM_PROTOCOL = "TLSv1.2_2021"
 
 #: ISO 3166-1 alpha-2 country code (format check: two capital letters)
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
@@ -197,6 +200,21 @@ class Cdn(Component):
                                             "come from the assets bucket"))
         return problems
 
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        s: CdnSettings = self.settings(env)
+        cf = "aws_cloudfront_distribution.this"
+        waf = env.out("waf", "cloudfront_web_acl_arn") if env.enabled("waf") else None
+        return [
+            expect(f"one({cf}.viewer_certificate).minimum_protocol_version", CLOUDFRONT_MINIMUM_PROTOCOL,
+                   f"cdn: viewers must use {CLOUDFRONT_MINIMUM_PROTOCOL} or newer"),
+            Assertion(f"one({cf}.viewer_certificate).acm_certificate_arn == "
+                      f"{hcl_value(env.manifest.dns.cloudfront_certificate_arn)}",
+                      "cdn: the distribution must serve dns.cloudfront_certificate_arn"),
+            expect_set(f"{cf}.aliases", self.aliases(env), "cdn: the distribution must answer cdn.aliases"),
+            expect(f"{cf}.web_acl_id", waf, "cdn: the distribution must be protected by the WAF's CloudFront web ACL"),
+            expect(f"{cf}.price_class", s.price_class, f"cdn: price class must be {s.price_class} (cdn.price_class)"),
+        ]
+
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: CdnSettings = self.settings(env)
         m = env.manifest
@@ -283,6 +301,32 @@ class Waf(Component):
     def log_group_names(self, env: EnvContext) -> list[str]:
         scopes = ["regional"] + (["cloudfront"] if env.enabled("cdn") else [])
         return [f"aws-waf-logs-{env.prefix}-{scope}" for scope in scopes]
+
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        s: WafSettings = self.settings(env)
+        acls = ["aws_wafv2_web_acl.regional"] + (["aws_wafv2_web_acl.cloudfront[0]"] if env.enabled("cdn") else [])
+
+        def limit(acl: str, rule: str) -> str:
+            return (f"one([for r in {acl}.rule : one(one(r.statement).rate_based_statement).limit "
+                    f"if r.name == {hcl_value(rule)}])")
+
+        result = []
+        for acl in acls:
+            result += [
+                Assertion(f"{limit(acl, 'rate-limit-per-ip')} == {s.rate_limit}",
+                          f"waf: {acl} must limit each client IP to {s.rate_limit} requests (waf.rate_limit)"),
+                Assertion(f"{limit(acl, 'rate-limit-login')} == {s.login_rate_limit}",
+                          f"waf: {acl} must limit logins to {s.login_rate_limit} requests per IP "
+                          "(waf.login_rate_limit)"),
+            ]
+        retention = env.manifest.logging.retention_days
+        result += [
+            expect("length(aws_wafv2_web_acl.cloudfront)", 1 if env.enabled("cdn") else 0,
+                   "waf: a CloudFront web ACL exactly when the CDN is enabled"),
+            log_groups("waf", "[aws_cloudwatch_log_group.regional]", retention, env.out("kms", "key_arn")),
+            log_groups("waf", "aws_cloudwatch_log_group.cloudfront", retention, None),
+        ]
+        return result
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: WafSettings = self.settings(env)

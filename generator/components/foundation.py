@@ -11,7 +11,7 @@ from ..errors import Problem
 from ..schema.base import StrictModel
 from ..schema.types import REGION_AZS, Cidr, VpcCidr
 from .application import S3_ACCESS_LOG_PREFIX
-from .base import Component, EnvContext
+from .base import Assertion, Component, EnvContext, expect, log_groups
 
 # --- KMS ----------------------------------------------------------------------------------------
 
@@ -144,6 +144,14 @@ class Vpc(Component):
             return [env.problem(("vpc", "az_count"),
                                 f"{env.region} has {available} availability zones; az_count is {s.az_count}")]
         return []
+
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        s: VpcSettings = self.settings(env)
+        return [
+            expect("aws_vpc.this.cidr_block", s.cidr, f"vpc: CIDR must be {s.cidr} (vpc.cidr)"),
+            log_groups("vpc", "[aws_cloudwatch_log_group.flow_logs]", env.manifest.logging.retention_days,
+                       env.out("kms", "key_arn")),
+        ]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: VpcSettings = self.settings(env)

@@ -18,7 +18,7 @@ from pydantic import Field
 from ..errors import Problem
 from ..schema.base import StrictModel
 from ..schema.types import Cidr
-from .base import Component, EnvContext
+from .base import Assertion, Component, EnvContext, expect, expect_set, hcl_value
 
 DEFAULT_RDS_PORT = 5432
 DEFAULT_REDIS_PORT = 6379
@@ -81,6 +81,41 @@ class SecurityGroups(Component):
                                 "alb_ingress_ipv6 opens the ALB to the IPv6 internet, but alb.ingress is "
                                 "'cloudfront' (only CloudFront may reach the ALB); set alb_ingress_ipv6: false")]
         return []
+
+    #: every ingress rule of the module, as one HCL list (for_each rules by value, count rules as lists)
+    INGRESS = ("values(aws_vpc_security_group_ingress_rule.alb_internet_ipv4)",
+               "values(aws_vpc_security_group_ingress_rule.alb_internet_ipv6)",
+               "aws_vpc_security_group_ingress_rule.alb_cloudfront",
+               "values(aws_vpc_security_group_ingress_rule.service_from_alb)",
+               "values(aws_vpc_security_group_ingress_rule.rds_from_service)",
+               "aws_vpc_security_group_ingress_rule.rds_from_bastion",
+               "values(aws_vpc_security_group_ingress_rule.redis_from_service)",
+               "values(aws_vpc_security_group_ingress_rule.bastion_ssh)",
+               "[aws_vpc_security_group_ingress_rule.endpoints_https]")
+
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        s: SecurityGroupsSettings = self.settings(env)
+        internet = self.alb_ingress(env) == "internet"
+        everything = f"concat({', '.join(self.INGRESS)})"
+        alb_internet = ("concat(values(aws_vpc_security_group_ingress_rule.alb_internet_ipv4), "
+                        "values(aws_vpc_security_group_ingress_rule.alb_internet_ipv6))")
+        bastion = env.enabled("bastion")
+        return [
+            Assertion(f'alltrue([for r in {everything} : (r.cidr_ipv4 != "0.0.0.0/0" && r.cidr_ipv6 != "::/0") || '
+                      f"(r.security_group_id == aws_security_group.alb.id && r.from_port == r.to_port && "
+                      f"contains([80, 443], r.from_port))])",
+                      "security_groups: only the ALB's 80/443 may be open to 0.0.0.0/0 or ::/0"),
+            expect(f"length({alb_internet})", (2 if internet else 0) * (2 if s.alb_ingress_ipv6 else 1),
+                   f"security_groups: the ALB must {'' if internet else 'not '}accept the internet on 80/443 "
+                   "(alb.ingress, security_groups.alb_ingress_ipv6)"),
+            expect("length(aws_vpc_security_group_ingress_rule.alb_cloudfront)", 0 if internet else 1,
+                   "security_groups: only CloudFront reaches the ALB exactly when alb.ingress is cloudfront"),
+            expect_set("[for r in values(aws_vpc_security_group_ingress_rule.bastion_ssh) : r.cidr_ipv4]",
+                       list(env.manifest.bastion.admin_cidrs) if bastion else [],
+                       "security_groups: SSH to the bastion only from bastion.admin_cidrs"),
+            Assertion(f"alltrue([for r in {everything} : r.description != null && r.description != \"\"])",
+                      "security_groups: every ingress rule must be described"),
+        ]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: SecurityGroupsSettings = self.settings(env)
@@ -159,6 +194,17 @@ class VpcEndpoints(Component):
                                         "interface_services; list some or set enabled: false"))
         return problems
 
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        s: VpcEndpointsSettings = self.settings(env)
+        return [
+            expect_set("keys(aws_vpc_endpoint.gateway)", s.gateway_services,
+                       "vpc_endpoints: gateway endpoints must be vpc_endpoints.gateway_services"),
+            expect_set("keys(aws_vpc_endpoint.interface)", s.interface_services,
+                       "vpc_endpoints: interface endpoints must be vpc_endpoints.interface_services"),
+            Assertion("alltrue([for e in values(aws_vpc_endpoint.interface) : e.private_dns_enabled])",
+                      "vpc_endpoints: interface endpoints must use private DNS"),
+        ]
+
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: VpcEndpointsSettings = self.settings(env)
         return {
@@ -222,6 +268,19 @@ class Bastion(Component):
                 problems.append(env.problem(path, f"{cidr} is listed twice"))
             seen.add(cidr)
         return problems
+
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        s: BastionSettings = self.settings(env)
+        vm = "aws_instance.this"
+        return [
+            Assertion(f'one({vm}.metadata_options).http_tokens == "required"',
+                      "bastion: the instance metadata service must require IMDSv2 tokens"),
+            Assertion(f"one({vm}.root_block_device).encrypted == true && one({vm}.root_block_device).kms_key_id == "
+                      f"{hcl_value(env.out('kms', 'key_arn'))}",
+                      "bastion: the root volume must be encrypted with the customer KMS key"),
+            expect(f"{vm}.instance_type", s.instance_type,
+                   f"bastion: instance type must be {s.instance_type} (bastion.instance_type)"),
+        ]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: BastionSettings = self.settings(env)

@@ -39,7 +39,7 @@ from ..schema.base import StrictModel
 from ..schema.services import ServiceName
 from ..schema.types import Email, Percent
 from .application import enabled_services, fit_name
-from .base import Component, EnvContext
+from .base import Assertion, Component, EnvContext, expect, expect_set, hcl_value
 
 # --- time ---------------------------------------------------------------------------------------
 
@@ -133,6 +133,14 @@ class Alerts(Component):
 
     def summary(self, env: EnvContext) -> dict[str, Any]:
         return {"Alert emails": ", ".join(self.emails(env))}
+
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        return [
+            expect("aws_sns_topic.this.kms_master_key_id", env.out("kms", "key_arn"),
+                   "alerts: the topic must be encrypted with the customer KMS key"),
+            expect_set("[for s in values(aws_sns_topic_subscription.email) : s.endpoint]", self.emails(env),
+                       "alerts: e-mail subscriptions must be alerts.emails (default customer.owner_email)"),
+        ]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         return {
@@ -494,6 +502,21 @@ class ScalingEvents(Component):
                                                 f"event '{event.name}' asks for {minimum} '{service}' tasks, below "
                                                 f"its normal min_tasks ({services[service].min_tasks})"))
         return problems
+
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        result = [expect_set("keys(aws_appautoscaling_scheduled_action.this)", [a.name for a in self.actions(env)],
+                             "scaling_events: one scheduled action per capacity change of scaling_events.events")]
+        for a in self.actions(env):
+            action = f"aws_appautoscaling_scheduled_action.this[{hcl_value(a.name)}]"
+            when = a.at.strftime("%Y-%m-%dT%H:%M:%S")
+            at = f"at({when})"
+            result.append(Assertion(
+                f"{action}.schedule == {hcl_value(at)} && {action}.timezone == \"UTC\" && "
+                f"one({action}.scalable_target_action).min_capacity == {hcl_value(str(a.min_tasks))} && "
+                f"one({action}.scalable_target_action).max_capacity == {hcl_value(str(a.max_tasks))}",
+                f"scaling_events: {a.service} must scale to {a.min_tasks}-{a.max_tasks} tasks at {when} UTC "
+                f"({a.reason})"))
+        return result
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         return {

@@ -24,7 +24,8 @@ from ..errors import Problem
 from ..schema.base import StrictModel
 from ..schema.services import ServiceName
 from .application import NONPROD_RULES_BASE, enabled_services, fit_name, target_group_name
-from .base import EnvContext
+from ..hcl import encode
+from .base import Assertion, EnvContext
 
 #: the Terraform module of every preview unit (templates/modules/preview)
 PREVIEW_MODULE = "preview"
@@ -301,3 +302,27 @@ def preview_inputs(env: EnvContext, branch: str, p: PreviewSettings) -> dict[str
                   if env.enabled("redis") else None),
         "services": result,
     }
+
+
+def preview_assertions(env: EnvContext, unit: str) -> list[Assertion]:
+    """What ``fgen validate --terraform`` asserts on a preview's planned resources (see tfassert)."""
+    from .base import expect, expect_set
+
+    slug = unit.removeprefix("previews/")
+    branch, settings = next((b, p) for b, p in previews(env).items() if branch_slug(b) == slug)
+    services = preview_services(env, settings)
+    host = f"{slug}.{env.manifest.dns.domain}"
+    base = rule_base(settings, slug)
+    index = service_index(env)
+    return [
+        expect_set("keys(aws_ecs_service.this)", services, f"preview {branch}: one ECS service per previewed service"),
+        Assertion("alltrue([for s in aws_ecs_service.this : s.desired_count == 1])",
+                  f"preview {branch}: every service runs one task"),
+        Assertion("alltrue([for s in aws_ecs_service.this : one(s.network_configuration).assign_public_ip == false])",
+                  f"preview {branch}: tasks get no public IP"),
+        Assertion(f"alltrue([for r in aws_lb_listener_rule.this : contains(flatten([for c in r.condition : "
+                  f"[for h in c.host_header : tolist(h.values)]]), {encode(host)})])",
+                  f"preview {branch}: every listener rule matches the host {host}"),
+        expect("{for k, r in aws_lb_listener_rule.this : k => r.priority}",
+               {s: base + index[s] for s in services}, f"preview {branch}: rule priorities as planned"),
+    ]

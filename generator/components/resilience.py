@@ -20,7 +20,7 @@ from ..errors import Problem
 from ..schema.base import StrictModel
 from ..schema.types import Email
 from .application import enabled_services
-from .base import Component, EnvContext
+from .base import Assertion, Component, EnvContext, expect_set, hcl_value
 
 # --- SSM Parameter Store --------------------------------------------------------------------------
 
@@ -186,6 +186,20 @@ class Budgets(Component):
         a = s.anomaly_detection
         return {"Monthly budget (USD)": _amount(s.monthly_limit_usd),
                 "Cost anomaly alerts (USD)": f"≥ {_amount(a.threshold_usd)}" if a.enabled else None}
+
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        s: BudgetsSettings = self.settings(env)
+        budget = "aws_budgets_budget.monthly"
+        return [
+            Assertion(f'tonumber({budget}.limit_amount) == {hcl_value(_number(s.monthly_limit_usd))} && '
+                      f'{budget}.limit_unit == "USD" && {budget}.time_unit == "MONTHLY"',
+                      f"budgets: the monthly budget must be {_number(s.monthly_limit_usd)} USD "
+                      "(budgets.monthly_limit_usd)"),
+            expect_set(f"[for n in {budget}.notification : \"${{n.notification_type}}:${{n.threshold}}\"]",
+                       [f"FORECASTED:{s.forecasted_threshold_percent}", f"ACTUAL:{s.actual_threshold_percent}"],
+                       "budgets: notify at budgets.forecasted_threshold_percent (forecast) and "
+                       "actual_threshold_percent (actual)"),
+        ]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: BudgetsSettings = self.settings(env)

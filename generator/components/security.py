@@ -24,7 +24,7 @@ from ..errors import Problem
 from ..schema.base import StrictModel
 from ..schema.types import LogRetentionDays
 from .application import enabled_services
-from .base import Component, EnvContext
+from .base import Assertion, Component, EnvContext, expect, expect_set, hcl_value, log_groups
 
 # --- audit (CloudTrail) -------------------------------------------------------------------------
 
@@ -104,6 +104,30 @@ class Audit(Component):
             problems.append(env.problem(("audit", "force_destroy"), "production buckets may not be force-destroyed"))
         return problems
 
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        s: AuditSettings = self.settings(env)
+        trail, pab = "aws_cloudtrail.this", "aws_s3_bucket_public_access_block.this"
+        key = env.out("kms", "key_arn")
+        alarms = "values(aws_cloudwatch_metric_alarm.cis)"
+        result = [
+            Assertion(f"{trail}.is_multi_region_trail && {trail}.include_global_service_events && "
+                      f"{trail}.enable_log_file_validation && {trail}.enable_logging",
+                      "audit: the trail must be multi-region, with global events and log file validation"),
+            expect(f"{trail}.kms_key_id", key, "audit: the trail must be encrypted with the customer KMS key"),
+            Assertion(f"{pab}.block_public_acls && {pab}.block_public_policy && {pab}.ignore_public_acls && "
+                      f"{pab}.restrict_public_buckets", "audit: the audit bucket must block all public access"),
+            log_groups("audit", "[aws_cloudwatch_log_group.this]", s.log_retention_days, key),
+            Assertion(f"length(aws_cloudwatch_metric_alarm.cis) {'>' if s.cis_alarms else '=='} 0 && "
+                      "length(aws_cloudwatch_metric_alarm.cis) == length(aws_cloudwatch_log_metric_filter.cis)",
+                      f"audit: the CIS metric filters and alarms must {'' if s.cis_alarms else 'not '}exist "
+                      "(audit.cis_alarms)"),
+        ]
+        if s.cis_alarms and env.enabled("alerts"):
+            result.append(Assertion(f"alltrue([for a in {alarms} : contains(a.alarm_actions, "
+                                    f"{hcl_value(env.out('alerts', 'topic_arn'))})])",
+                                    "audit: every CIS alarm must notify the alert topic"))
+        return result
+
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: AuditSettings = self.settings(env)
         td: ThreatDetectionSettings = env.manifest.threat_detection
@@ -176,6 +200,23 @@ class Ecr(Component):
                                         "no repository to create; set ecr.enabled: false"))
         return problems
 
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        s: EcrSettings = self.settings(env)
+        repos = "values(aws_ecr_repository.this)"
+        return [
+            expect_set("[for r in values(aws_ecr_repository.this) : r.name]", self.repositories(env).values(),
+                       "ecr: one repository per enabled service that deploys the default image"),
+            Assertion(f"alltrue([for r in {repos} : one(r.image_scanning_configuration).scan_on_push])",
+                      "ecr: every repository must scan images on push"),
+            Assertion(f'alltrue([for r in {repos} : r.image_tag_mutability == "IMMUTABLE"])',
+                      "ecr: image tags must be immutable"),
+            Assertion(f'alltrue([for r in {repos} : one(r.encryption_configuration).encryption_type == "KMS" && '
+                      f"one(r.encryption_configuration).kms_key == {hcl_value(env.out('kms', 'key_arn'))}])",
+                      "ecr: every repository must be encrypted with the customer KMS key"),
+            Assertion(f"alltrue([for r in {repos} : r.force_delete == {hcl_value(s.force_delete)}])",
+                      f"ecr: force_delete must be {hcl_value(s.force_delete)} (ecr.force_delete)"),
+        ]
+
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: EcrSettings = self.settings(env)
         return {
@@ -241,6 +282,22 @@ class OperatorAccess(Component):
                                 "operator_access.admin_principals or readonly_principals, or set "
                                 "operator_access.enabled: false")]
         return []
+
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        s: OperatorAccessSettings = self.settings(env)
+        roles = [role for role, principals in (("admin", s.admin_principals), ("readonly", s.readonly_principals))
+                 if principals]
+        mfa = ('anytrue([for c in one(d.statement).condition : c.test == "Bool" && '
+               'c.variable == "aws:MultiFactorAuthPresent" && contains(c.values, "true")])')
+        return [
+            expect_set("keys(aws_iam_role.this)", roles,
+                       "operator_access: a role for each of admin_principals and readonly_principals that is set"),
+            Assertion(f"alltrue([for d in values(data.aws_iam_policy_document.trust) : {mfa}])",
+                      "operator_access: assuming an operator role must require MFA"),
+            Assertion('alltrue([for d in values(data.aws_iam_policy_document.trust) : anytrue([for c in '
+                      'one(d.statement).condition : c.variable == "aws:MultiFactorAuthAge"])])',
+                      "operator_access: operator roles must limit the age of the MFA sign-in"),
+        ]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: OperatorAccessSettings = self.settings(env)
@@ -345,6 +402,23 @@ class Identity(Component):
             problems.append(env.problem(("identity", "deletion_protection"),
                                         "production user pools must be protected from deletion"))
         return problems
+
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        s: IdentitySettings = self.settings(env)
+        pool = "aws_cognito_user_pool.this"
+        policy = f"one({pool}.password_policy)"
+        return [
+            expect(f"{pool}.mfa_configuration", s.mfa, f"identity: MFA must be {s.mfa} (identity.mfa)"),
+            Assertion(f"one({pool}.software_token_mfa_configuration).enabled == true",
+                      "identity: TOTP MFA must be available"),
+            Assertion(f"{policy}.minimum_length == {s.password_min_length} && {policy}.require_lowercase && "
+                      f"{policy}.require_uppercase && {policy}.require_numbers && {policy}.require_symbols",
+                      f"identity: passwords need {s.password_min_length}+ characters of every class "
+                      "(identity.password_min_length)"),
+            expect(f"{pool}.deletion_protection", "ACTIVE" if s.deletion_protection else "INACTIVE",
+                   f"identity: deletion protection must be {hcl_value(s.deletion_protection)} "
+                   "(identity.deletion_protection)"),
+        ]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: IdentitySettings = self.settings(env)
