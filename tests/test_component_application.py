@@ -263,7 +263,11 @@ def test_data_stores_are_wired_when_enabled(tree):
             assert ecs["database"] is None
         if has_redis:
             assert ecs["redis"] == {"host": "dependency.redis.outputs.primary_endpoint_address",
-                                    "port": "dependency.redis.outputs.port"}
+                                    "port": "dependency.redis.outputs.port", "auth_mode": "iam",
+                                    "replication_group_id": "dependency.redis.outputs.replication_group_id",
+                                    "replication_group_arn": "dependency.redis.outputs.replication_group_arn",
+                                    "user_id": "dependency.redis.outputs.app_user_id",
+                                    "user_arn": "dependency.redis.outputs.app_user_arn"}
         else:
             assert ecs["redis"] is None
 
