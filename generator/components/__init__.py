@@ -39,7 +39,7 @@ CATALOGUE: tuple[Component, ...] = (
     Backup(),  # after kms, rds, assets and alerts: it backs them up and notifies
     Ecr(),
     Identity(),
-    OperatorAccess(),  # after ecs: admins may use ECS Exec in its cluster
+    OperatorAccess(),  # after ecs and bastion: admins may use ECS Exec in its cluster and sessions on it
     Audit(),  # after kms, assets and alerts: it reads their outputs
     ThreatDetection(),  # after audit and alerts: Config delivers to the audit bucket, findings to the topic
 )
