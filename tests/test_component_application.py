@@ -89,8 +89,8 @@ def test_execution_role_reads_only_below_the_service_parameter_path():
     assert '"ssm:GetParameters"' in text and '"ssm:*"' not in text and "secretsmanager:*" not in text
     attachment = module_resources("ecs")["aws_iam_role_policy_attachment"]["execution"]
     assert attachment["policy_arn"].endswith(":iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
-    # the task role gets a policy only for ECS Exec
-    assert set(module_resources("ecs")["aws_iam_role_policy"]) == {"execution", "task_exec"}
+    # the task role gets policies only for ECS Exec and IAM authentication to the cache
+    assert set(module_resources("ecs")["aws_iam_role_policy"]) == {"execution", "task_exec", "task_redis"}
 
 
 def test_alb_module_listeners():

@@ -316,7 +316,7 @@ def test_example_customer_raises_thresholds_for_its_event(tree):
     """customers/customer-x/prod.yaml: the world cup final, 3x capacity and six alarms loosened 2x."""
     inputs = unit_inputs(tree, "prod", "scaling_events")
     schedules = inputs["threshold_schedules"]
-    assert len(schedules) == 12
+    assert len(schedules) == 12  # alb p95 and p99, rds connections, 3 cache nodes' connections (redis-*-connections)
     assert schedules["world-cup-final-raise-rds-connections"] == {
         "at": "2030-07-21T17:00:00", "alarm": "rds-connections", "factor": 2, "reason": "world-cup-final-raise"}
     assert schedules["world-cup-final-restore-redis-003-connections"]["factor"] == 1
@@ -561,7 +561,23 @@ def test_unknown_alarm_key_is_refused_with_a_hint(project):
     line = line_of(project, "prod.yaml", "alarms: [", after="raise_alarm_thresholds")
     error = render_error(project)
     assert (f"{CUSTOMER}/prod.yaml:{line}: scaling_events.events[0].raise_alarm_thresholds.alarms[1]: event "
-            "'final' raises unknown alarm 'rds-conections' (did you mean 'rds-connections'?)") in error, error
+            "'final' raises 'rds-conections', which matches none of this environment's 49 alarms (did you mean "
+            "'rds-connections'?)") in error, error
+
+
+def test_alarm_patterns_select_every_matching_alarm(project):
+    append(project, "prod.yaml", events_yaml(FINAL + RAISE.replace("redis-001-connections", "redis-*-connections")))
+    schedules = unit_inputs(render_tree(project), "prod", "scaling_events")["threshold_schedules"]
+    raised = sorted(s["alarm"] for s in schedules.values() if s["reason"] == "final-raise")
+    # prod's cache: one primary and two replicas
+    assert raised == ["alb-p95-latency", "rds-connections", "redis-001-connections", "redis-002-connections",
+                      "redis-003-connections"]
+
+
+def test_pattern_matching_nothing_is_refused(project):
+    append(project, "prod.yaml", events_yaml(FINAL + RAISE.replace("redis-001-connections", "dynamo-*")))
+    assert ("raise_alarm_thresholds.alarms[2]: event 'final' raises 'dynamo-*', which matches none of this "
+            "environment's") in render_error(project)
 
 
 @pytest.mark.parametrize("factor, message", [

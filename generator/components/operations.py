@@ -33,6 +33,7 @@ render during an event changes nothing. "Now" is the current UTC time, or ``FGEN
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import os
 from dataclasses import dataclass
@@ -376,7 +377,8 @@ class Monitoring(Component):
 EventName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")]
 
 
-AlarmKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,100}$")]
+#: an alarm key of the monitoring unit, or a pattern with ``*`` (e.g. ``redis-*-connections``: every cache node)
+AlarmKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9*][a-z0-9*-]{0,100}$")]
 
 
 class AlarmRaiseSettings(StrictModel):
@@ -385,7 +387,8 @@ class AlarmRaiseSettings(StrictModel):
                                                    "rate, are divided by it).")
     alarms: list[AlarmKey] = Field(min_length=1, max_length=50,
                                    description="Keys of the monitoring alarms to raise (e.g. alb-p95-latency, "
-                                               "rds-cpu, redis-001-connections); see the monitoring unit's alarms.")
+                                               "rds-connections), or patterns with * (redis-*-connections: every "
+                                               "cache node's); each must match at least one alarm.")
 
     @field_validator("alarms")
     @classmethod
@@ -514,6 +517,14 @@ class ScalingEvents(Component):
     def schedule_group_name(self, env: EnvContext) -> str:
         return fit_name(f"{env.prefix}-event-alarms", 64)
 
+    def raised_alarms(self, env: EnvContext, event: ScalingEvent) -> list[str]:
+        """The monitoring alarm keys an event's ``raise_alarm_thresholds.alarms`` (keys or * patterns) select."""
+        if event.raise_alarm_thresholds is None or not env.enabled("monitoring"):
+            return []
+        known = env.components["monitoring"].alarm_keys(env)  # type: ignore[attr-defined]
+        return [key for key in known
+                if any(fnmatch.fnmatchcase(key, pattern) for pattern in event.raise_alarm_thresholds.alarms)]
+
     def threshold_schedules(self, env: EnvContext) -> dict[str, dict[str, Any]]:
         """Per event that opts in and per chosen alarm: a raise schedule when capacity is raised (start minus
         the lead time) and a restore schedule (factor 1: the definition Terraform keeps) at the end."""
@@ -523,7 +534,7 @@ class ScalingEvents(Component):
             raise_ = event.raise_alarm_thresholds
             if raise_ is None or event.end <= event.start:
                 continue
-            for alarm in raise_.alarms:
+            for alarm in self.raised_alarms(env, event):
                 for step, at, factor in (("raise", event.start - self.lead(env, event), raise_.factor),
                                          ("restore", event.end, 1)):
                     name = fit_name(f"{event.name}-{step}-{alarm}", 64)
@@ -536,7 +547,7 @@ class ScalingEvents(Component):
         events = []
         for e in s.events:
             raise_ = e.raise_alarm_thresholds
-            extra = f", {len(raise_.alarms)} alarm thresholds × {raise_.factor:g}" if raise_ else ""
+            extra = f", {len(self.raised_alarms(env, e))} alarm thresholds × {raise_.factor:g}" if raise_ else ""
             events.append(f"{e.name} ({iso(e.start)} – {iso(e.end)}{extra})")
         return {"Scheduled events": ", ".join(events)}
 
@@ -558,19 +569,19 @@ class ScalingEvents(Component):
         problems: list[Problem] = []
         for index, event in raising:
             for j, alarm in enumerate(event.raise_alarm_thresholds.alarms):  # type: ignore[union-attr]
-                if alarm not in known:
+                if not any(fnmatch.fnmatchcase(key, alarm) for key in known):
                     close = get_close_matches(alarm, known, n=1)
                     hint = f" (did you mean '{close[0]}'?)" if close else ""
                     problems.append(env.problem(
                         ("scaling_events", "events", index, "raise_alarm_thresholds", "alarms", j),
-                        f"event '{event.name}' raises unknown alarm '{alarm}'{hint}; this environment's alarms: "
-                        f"{', '.join(known)}"))
+                        f"event '{event.name}' raises '{alarm}', which matches none of this environment's "
+                        f"{len(known)} alarms{hint}; keys look like alb-p95-latency, <service>-cpu, "
+                        "rds-connections, redis-<node>-connections (* matches any part)"))
         for a, (index, event) in enumerate(raising):
             begin = event.start - self.lead(env, event)
             for other_index, other in raising[:a]:
                 other_begin = other.start - self.lead(env, other)
-                shared = sorted(set(event.raise_alarm_thresholds.alarms)  # type: ignore[union-attr]
-                                & set(other.raise_alarm_thresholds.alarms))  # type: ignore[union-attr]
+                shared = sorted(set(self.raised_alarms(env, event)) & set(self.raised_alarms(env, other)))
                 if shared and begin < other.end and other_begin < event.end:
                     problems.append(env.problem(
                         ("scaling_events", "events", index, "raise_alarm_thresholds"),
