@@ -61,7 +61,21 @@ def readme_view(customer: Customer) -> dict[str, Any]:
         "architecture": architecture(prod),
         "architecture_env": prod.name,
         "graphs": {e.name: unit_graph_lines(e) for e in envs},
+        "operators": operator_rows(envs),
     }
+
+
+def operator_rows(envs) -> list[dict[str, Any]]:
+    """Per environment: the operator roles that exist and whether admins can open bastion sessions."""
+    rows = []
+    for env in envs:
+        s = env.manifest.operator_access
+        on = env.enabled("operator_access")
+        roles = [f"{env.prefix}-{role}" for role, principals in
+                 (("admin", s.admin_principals), ("readonly", s.readonly_principals)) if on and principals]
+        rows.append({"env": env.name, "account": env.account_id, "roles": roles or "off",
+                     "bastion": (on and bool(s.admin_principals) and env.enabled("bastion"))})
+    return rows
 
 
 def architecture(env) -> list[str]:

@@ -89,8 +89,8 @@ def test_execution_role_reads_only_below_the_service_parameter_path():
     assert '"ssm:GetParameters"' in text and '"ssm:*"' not in text and "secretsmanager:*" not in text
     attachment = module_resources("ecs")["aws_iam_role_policy_attachment"]["execution"]
     assert attachment["policy_arn"].endswith(":iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
-    # the task role gets a policy only for ECS Exec
-    assert set(module_resources("ecs")["aws_iam_role_policy"]) == {"execution", "task_exec"}
+    # the task role gets policies only for ECS Exec and IAM authentication to the cache
+    assert set(module_resources("ecs")["aws_iam_role_policy"]) == {"execution", "task_exec", "task_redis"}
 
 
 def test_alb_module_listeners():
@@ -265,7 +265,11 @@ def test_data_stores_are_wired_when_enabled(tree):
             assert ecs["database"] is None
         if has_redis:
             assert ecs["redis"] == {"host": "dependency.redis.outputs.primary_endpoint_address",
-                                    "port": "dependency.redis.outputs.port"}
+                                    "port": "dependency.redis.outputs.port", "auth_mode": "iam",
+                                    "replication_group_id": "dependency.redis.outputs.replication_group_id",
+                                    "replication_group_arn": "dependency.redis.outputs.replication_group_arn",
+                                    "user_id": "dependency.redis.outputs.app_user_id",
+                                    "user_arn": "dependency.redis.outputs.app_user_arn"}
         else:
             assert ecs["redis"] is None
 

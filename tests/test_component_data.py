@@ -232,6 +232,52 @@ def test_auth_token_mode_reads_the_token_from_ssm(project):
     assert inputs["auth_token_parameter_name"] == "/customer-x/dev/redis/auth-token"
 
 
+def test_services_connect_to_the_cache_as_the_iam_user_over_tls(tree):
+    """IAM mode (the default): the ecs unit gets the user, the replication group and their ARNs from the
+    redis outputs; the module turns them into REDIS_* variables (TLS on) and elasticache:Connect on
+    exactly those two resources."""
+    for env in ("dev", "prod"):
+        redis = unit_inputs(tree, env, "ecs")["redis"]
+        assert redis["auth_mode"] == "iam"
+        assert redis["user_id"] == "dependency.redis.outputs.app_user_id"
+        assert redis["user_arn"] == "dependency.redis.outputs.app_user_arn"
+        assert redis["replication_group_arn"] == "dependency.redis.outputs.replication_group_arn"
+        assert "auth_token_parameter_arn" not in redis
+        mocks = parsed(tree, f"infra/environments/{env}/ecs/terragrunt.hcl")["dependency"]["redis"]["mock_outputs"]
+        assert mocks["app_user_arn"].startswith("arn:aws:elasticache:")
+        assert mocks["replication_group_arn"].startswith("arn:aws:elasticache:")
+    main = pygohcl.loads((MODULES / "ecs" / "main.tf").read_text())
+    policy = main["resource"]["aws_iam_role_policy"]["task_redis"]
+    assert policy["role"] == "aws_iam_role.task[each.key].id"
+    text = (MODULES / "ecs" / "main.tf").read_text()
+    assert 'Action   = ["elasticache:Connect"]' in text
+    assert "Resource = [var.redis.replication_group_arn, var.redis.user_arn]" in text
+    assert 'REDIS_TLS       = "true"' in text
+
+
+def test_auth_token_mode_hands_services_the_parameter_not_the_token(project):
+    edit_manifest(project, "customer-x", "dev.yaml",
+                  {"redis": {"auth": "auth_token", "auth_token_parameter": "/customer-x/dev/redis/auth-token"}})
+    tree = render_tree(project)
+    redis = unit_inputs(tree, "dev", "ecs")["redis"]
+    assert redis == {"host": "dependency.redis.outputs.primary_endpoint_address",
+                     "port": "dependency.redis.outputs.port", "auth_mode": "auth_token",
+                     "auth_token_parameter_arn": "dependency.redis.outputs.auth_token_parameter_arn"}
+    mocks = parsed(tree, "infra/environments/dev/ecs/terragrunt.hcl")["dependency"]["redis"]["mock_outputs"]
+    assert mocks["auth_token_parameter_arn"] == \
+        "arn:aws:ssm:eu-west-1:111111111111:parameter/customer-x/dev/redis/auth-token"
+    assert "mock-auth-token" not in tree["infra/environments/dev/ecs/terragrunt.hcl"]
+    assert unit_inputs(tree, "prod", "ecs")["redis"]["auth_mode"] == "iam"  # prod keeps IAM
+
+
+@pytest.mark.parametrize("variable", ["REDIS_USER", "REDIS_TLS", "REDIS_AUTH_TOKEN"])
+def test_variable_that_fgen_sets_from_redis_is_refused(project, variable):
+    edit_manifest(project, "customer-x", "prod.yaml", {"services": {"auth": {"environment": {variable: "x"}}}})
+    line = line_of(project, "prod.yaml", variable, "services:")
+    assert (f"{CUSTOMER}/prod.yaml:{line}: services.auth.environment.{variable}: {variable} is set by fgen from "
+            "the redis outputs; remove it here") in render_error(project)
+
+
 def test_cluster_mode_and_valkey(project):
     edit_manifest(project, "customer-x", "prod.yaml",
                   {"redis": {"engine": "valkey", "engine_version": "8.0", "cluster_mode": "enabled",

@@ -389,11 +389,78 @@ def test_geo_restriction_needs_countries(tmp_path):
             "geo_restriction_type is not 'none' (type is 'whitelist', 0 countries)") in render_error(project)
 
 
+# --- DNS records (dns.hosted_zone_id) ---------------------------------------------------------------
+
+
+def test_hosted_zone_creates_alias_records_for_the_origin_and_the_cdn_aliases(tree):
+    inputs = unit_inputs(tree, "prod", "dns_records")
+    assert inputs["zone_id"] == "Z04712345ABCDEFGHIJKL"  # customers/customer-x/prod.yaml
+    alb = {"target_dns_name": "dependency.alb.outputs.alb_dns_name",
+           "target_zone_id": "dependency.alb.outputs.alb_zone_id", "evaluate_target_health": True}
+    cdn = {"target_dns_name": "dependency.cdn.outputs.distribution_domain_name",
+           "target_zone_id": "dependency.cdn.outputs.distribution_hosted_zone_id", "evaluate_target_health": False}
+    assert inputs["records"] == {
+        "origin.customer-x.example.com-A": {"name": "origin.customer-x.example.com", "type": "A", **alb},
+        "customer-x.example.com-A": {"name": "customer-x.example.com", "type": "A", **cdn},
+        "customer-x.example.com-AAAA": {"name": "customer-x.example.com", "type": "AAAA", **cdn},
+    }
+    resources = module_blocks("dns_records")
+    record = resources["aws_route53_record"]["this"]
+    assert "alias" in record and "records" not in record and "ttl" not in record
+
+
+def test_without_a_hosted_zone_the_record_stays_documented(tree):
+    assert "infra/environments/dev/dns_records/terragrunt.hcl" not in tree
+    assert "dependency.dns_records" not in "".join(tree.values())
+    # the cdn keeps telling the operator which record to create
+    assert "origin_dns_record" in module_blocks("cdn", "output")
+
+
+def test_custom_aliases_each_get_a_and_aaaa(tmp_path):
+    project = copy_repo(tmp_path)
+    edit_manifest(project, "customer-x", "prod.yaml",
+                  {"cdn": {"aliases": ["customer-x.example.com", "play.customer-x.example.com"],
+                           "origin_domain": "api-origin.customer-x.example.com"}})
+    records = unit_inputs(render_tree(project), "prod", "dns_records")["records"]
+    assert sorted(records) == ["api-origin.customer-x.example.com-A", "customer-x.example.com-A",
+                               "customer-x.example.com-AAAA", "play.customer-x.example.com-A",
+                               "play.customer-x.example.com-AAAA"]
+
+
+def test_without_the_cdn_the_domain_points_at_the_alb(tmp_path):
+    project = copy_repo(tmp_path)
+    edit_manifest(project, "customer-x", "prod.yaml", {"cdn": {"enabled": False}, "alb": {"ingress": "internet"}})
+    tree = render_tree(project)
+    inputs = unit_inputs(tree, "prod", "dns_records")
+    assert inputs["records"] == {"customer-x.example.com-A": {
+        "name": "customer-x.example.com", "type": "A", "target_dns_name": "dependency.alb.outputs.alb_dns_name",
+        "target_zone_id": "dependency.alb.outputs.alb_zone_id", "evaluate_target_health": True}}
+    assert "dependency \"cdn\"" not in tree["infra/environments/prod/dns_records/terragrunt.hcl"]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("/hostedzone/Z04712345ABCDEFGHIJKL", "must be a Route 53 hosted zone id: 'Z' followed by 4-31 capital letters "
+     "and digits, e.g. Z0123456789ABCDEFGHIJ; got '/hostedzone/Z04712345ABCDEFGHIJKL' (drop the /hostedzone/ prefix)"),
+    ("z04712345abcdefghijkl", "must be a Route 53 hosted zone id"),
+    ("Z1", "must be a Route 53 hosted zone id"),
+])
+def test_bad_hosted_zone_id_is_refused(tmp_path, value, message):
+    project = copy_repo(tmp_path)
+    edit_manifest(project, "customer-x", "prod.yaml", {"dns": {"hosted_zone_id": value}})
+    line = line_in(project.customers_dir / "customer-x" / "prod.yaml", "hosted_zone_id:")
+    error = render_error(project)
+    assert f"customers/customer-x/prod.yaml:{line}: dns.hosted_zone_id: {message}" in error, error
+
+
+def test_dns_records_mocks_cover_the_module_outputs():
+    assert set(BY_NAME["dns_records"].mock_outputs) == set(module_blocks("dns_records", "output"))
+
+
 # --- terraform test of each module --------------------------------------------------------------
 
 
 @pytest.mark.terraform
-@pytest.mark.parametrize("module", ["cdn", "waf", "s3_assets", "s3_logs"])
+@pytest.mark.parametrize("module", ["cdn", "waf", "s3_assets", "s3_logs", "dns_records"])
 def test_module_terraform_test(module, tmp_path):
     binary = shutil.which("terraform")
     if binary is None:

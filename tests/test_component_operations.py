@@ -24,7 +24,7 @@ from generator.errors import FgenError
 from generator.hcl import Output
 from generator.resolve import resolve_customer
 from generator.terraform import terraform_env
-from tests.support import REPO, copy_repo, edit_manifest, render_tree, unit_inputs
+from tests.support import REPO, copy_repo, edit_manifest, parsed, render_tree, unit_inputs
 
 MODULES = REPO / "templates" / "modules"
 CUSTOMER = "customers/customer-x"
@@ -57,8 +57,12 @@ def render_error(project) -> str:
 
 
 def append(project, file: str, text: str) -> None:
+    """Append a YAML section; a ``scaling_events`` section replaces the example customer's own one."""
     path = project.customers_dir / "customer-x" / file
-    path.write_text(path.read_text().rstrip("\n") + "\n\n" + text)
+    current = path.read_text()
+    if text.startswith("scaling_events:"):
+        current = re.sub(r"(?ms)^scaling_events:\n(?:[ #].*?\n|\n)*?(?=^\S|\Z)", "", current)
+    path.write_text(current.rstrip("\n") + "\n\n" + text)
 
 
 def events_yaml(*events: str, extra: str = "") -> str:
@@ -305,8 +309,17 @@ def test_p99_threshold_may_not_be_below_p95(project):
 
 
 def test_no_events_no_unit(tree):
-    for env in ("dev", "prod"):
-        assert f"infra/environments/{env}/scaling_events/terragrunt.hcl" not in tree
+    assert "infra/environments/dev/scaling_events/terragrunt.hcl" not in tree
+
+
+def test_example_customer_raises_thresholds_for_its_event(tree):
+    """customers/customer-x/prod.yaml: the world cup final, 3x capacity and six alarms loosened 2x."""
+    inputs = unit_inputs(tree, "prod", "scaling_events")
+    schedules = inputs["threshold_schedules"]
+    assert len(schedules) == 12  # alb p95 and p99, rds connections, 3 cache nodes' connections (redis-*-connections)
+    assert schedules["world-cup-final-raise-rds-connections"] == {
+        "at": "2030-07-21T17:00:00", "alarm": "rds-connections", "factor": 2, "reason": "world-cup-final-raise"}
+    assert schedules["world-cup-final-restore-redis-003-connections"]["factor"] == 1
 
 
 def test_event_raises_capacity_ahead_and_restores_it_at_the_end(project):
@@ -388,7 +401,9 @@ def test_events_per_environment(project):
     append(project, "dev.yaml", events_yaml(FINAL))
     tree = render_tree(project)
     assert "infra/environments/dev/scaling_events/terragrunt.hcl" in tree
-    assert "infra/environments/prod/scaling_events/terragrunt.hcl" not in tree
+    # prod keeps only its own event (customers/customer-x/prod.yaml)
+    prod_actions = unit_inputs(tree, "prod", "scaling_events")["actions"]
+    assert all("world-cup-final" in name for name in prod_actions)
     start = unit_inputs(tree, "dev", "scaling_events")["actions"]["customer-x-dev-auth-final-start"]
     # dev: lead 30 minutes, auth normally 1-2 tasks
     assert (start["at"], start["min_tasks"], start["max_tasks"]) == ("2030-05-30T17:30:00", 3, 6)
@@ -475,6 +490,123 @@ def test_times_must_be_utc(project, start, message):
 def test_factor_or_min_tasks_not_both(project):
     append(project, "prod.yaml", events_yaml(FINAL + "      min_tasks:\n        auth: 4\n"))
     assert "give either traffic_factor or min_tasks" in render_error(project)
+
+
+# --- alarm threshold raises during events ----------------------------------------------------------
+
+RAISE = """\
+      raise_alarm_thresholds:
+        factor: 2
+        alarms: [alb-p95-latency, rds-connections, redis-001-connections]
+"""
+
+
+def test_monitoring_alarm_keys_mirror_the_module(project):
+    """alarm_keys (what events may raise, and the mocks' keys) follows the module's naming; its length is the
+    README's alarm count, which other tests pin per environment."""
+    prod = next(e for e in resolve_customer(project, "customer-x").environments if e.name == "prod")
+    keys = BY_NAME["monitoring"].alarm_keys(prod)
+    assert len(keys) == len(set(keys)) == BY_NAME["monitoring"].alarm_count(prod)
+    assert {"alb-5xx-rate", "alb-p95-latency", "auth-target-5xx", "auth-running-tasks", "rds-replica-1-lag",
+            "redis-001-connections", "redis-003-hit-rate", "waf-blocked-requests"} <= set(keys)
+    assert set(BY_NAME["monitoring"].mocks(prod)["alarm_definitions"]) == set(keys)
+
+
+def test_event_raises_chosen_alarm_thresholds_and_restores_them(project):
+    append(project, "prod.yaml", events_yaml(FINAL + RAISE))
+    tree = render_tree(project)
+    inputs = unit_inputs(tree, "prod", "scaling_events")
+    assert inputs["alarm_definitions"] == "dependency.monitoring.outputs.alarm_definitions"
+    assert inputs["alarm_arns"] == "dependency.monitoring.outputs.alarm_arns"
+    assert inputs["kms_key_arn"] == "dependency.kms.outputs.key_arn"
+    assert inputs["schedule_group_name"] == "customer-x-prod-event-alarms"
+    schedules = inputs["threshold_schedules"]
+    assert len(schedules) == 6
+    # raised with the capacity (start minus the prod lead of 60 minutes), restored (factor 1) at the end
+    assert schedules["final-raise-alb-p95-latency"] == {"at": "2030-05-30T17:00:00", "alarm": "alb-p95-latency",
+                                                        "factor": 2, "reason": "final-raise"}
+    assert schedules["final-restore-alb-p95-latency"] == {"at": "2030-05-30T23:00:00", "alarm": "alb-p95-latency",
+                                                          "factor": 1, "reason": "final-restore"}
+    deps = parsed(tree, "infra/environments/prod/scaling_events/terragrunt.hcl")["dependency"]
+    mocks = deps["monitoring"]["mock_outputs"]
+    assert {"alb-p95-latency", "rds-connections", "redis-001-connections"} <= set(mocks["alarm_definitions"])
+    assert mocks["alarm_arns"]["rds-connections"] == \
+        "arn:aws:cloudwatch:eu-west-1:222222222222:alarm:customer-x-prod-rds-connections"
+    assert "raise_alarm_thresholds" not in tree["infra/environments/prod/scaling_events/terragrunt.hcl"]
+    assert "3 alarm thresholds × 2" in tree["README.md"]
+
+
+def test_event_without_raise_schedules_nothing(project):
+    append(project, "prod.yaml", events_yaml(FINAL))
+    inputs = unit_inputs(render_tree(project), "prod", "scaling_events")
+    assert "threshold_schedules" not in inputs and "alarm_definitions" not in inputs
+
+
+def test_threshold_module_calls_put_metric_alarm_with_least_privilege():
+    text = (REPO / "templates" / "modules" / "scaling_events" / "thresholds.tf").read_text()
+    blocks = pygohcl.loads(text)["resource"]
+    schedule = blocks["aws_scheduler_schedule"]["thresholds"]
+    assert schedule["schedule_expression"] == "at(each.value.at)"
+    assert schedule["kms_key_arn"] == "var.kms_key_arn"
+    assert schedule["flexible_time_window"]["mode"] == "OFF"
+    assert "aws-sdk:cloudwatch:putMetricAlarm" in schedule["target"]["arn"]
+    assert 'Action   = ["cloudwatch:PutMetricAlarm"]' in text
+    assert "Resource = sort([for key in local.threshold_alarms : var.alarm_arns[key]])" in text
+    assert "Drift, by design" in text
+    assert "alarm_definitions" in module_blocks("monitoring", "output")
+
+
+def test_unknown_alarm_key_is_refused_with_a_hint(project):
+    append(project, "prod.yaml", events_yaml(FINAL + RAISE.replace("rds-connections", "rds-conections")))
+    line = line_of(project, "prod.yaml", "alarms: [", after="raise_alarm_thresholds")
+    error = render_error(project)
+    assert (f"{CUSTOMER}/prod.yaml:{line}: scaling_events.events[0].raise_alarm_thresholds.alarms[1]: event "
+            "'final' raises 'rds-conections', which matches none of this environment's 49 alarms (did you mean "
+            "'rds-connections'?)") in error, error
+
+
+def test_alarm_patterns_select_every_matching_alarm(project):
+    append(project, "prod.yaml", events_yaml(FINAL + RAISE.replace("redis-001-connections", "redis-*-connections")))
+    schedules = unit_inputs(render_tree(project), "prod", "scaling_events")["threshold_schedules"]
+    raised = sorted(s["alarm"] for s in schedules.values() if s["reason"] == "final-raise")
+    # prod's cache: one primary and two replicas
+    assert raised == ["alb-p95-latency", "rds-connections", "redis-001-connections", "redis-002-connections",
+                      "redis-003-connections"]
+
+
+def test_pattern_matching_nothing_is_refused(project):
+    append(project, "prod.yaml", events_yaml(FINAL + RAISE.replace("redis-001-connections", "dynamo-*")))
+    assert ("raise_alarm_thresholds.alarms[2]: event 'final' raises 'dynamo-*', which matches none of this "
+            "environment's") in render_error(project)
+
+
+@pytest.mark.parametrize("factor, message", [
+    ("1", "must be more than 1.0, got 1"),
+    ("20", "must be at most 10"),
+])
+def test_bad_factor_is_refused(project, factor, message):
+    append(project, "prod.yaml", events_yaml(FINAL + RAISE.replace("factor: 2", f"factor: {factor}")))
+    line = line_of(project, "prod.yaml", "factor:", after="raise_alarm_thresholds")
+    error = render_error(project)
+    assert f"{CUSTOMER}/prod.yaml:{line}: scaling_events.events[0].raise_alarm_thresholds.factor: {message}" \
+        in error, error
+
+
+def test_overlapping_raises_of_one_alarm_are_refused(project):
+    second = FINAL.replace("name: final", "name: semi").replace("18:00:00Z", "20:00:00Z") \
+        .replace("23:00:00Z", "23:30:00Z")
+    append(project, "prod.yaml", events_yaml(FINAL + RAISE, second + RAISE))
+    error = render_error(project)
+    assert ("scaling_events.events[1].raise_alarm_thresholds: event 'semi' raises alb-p95-latency, "
+            "rds-connections, redis-001-connections while event 'final' (events[0]) has them raised") in error, error
+
+
+def test_raise_without_monitoring_is_refused(project):
+    append(project, "prod.yaml", events_yaml(FINAL + RAISE))
+    edit = project.customers_dir / "customer-x" / "prod.yaml"
+    edit.write_text(edit.read_text() + "\nmonitoring:\n  enabled: false\n")
+    assert ("scaling_events.events[0].raise_alarm_thresholds: event 'final' raises alarm thresholds, but "
+            "monitoring is disabled") in render_error(project)
 
 
 # --- terraform test of each module --------------------------------------------------------------

@@ -79,7 +79,7 @@ def off_tree(tmp_path_factory) -> dict[str, str]:
     project = copy_repo(tmp_path_factory.mktemp("off"))
     edit_manifest(project, "customer-x", "dev.yaml", {
         "audit": {"enabled": False}, "ecr": {"enabled": False}, "identity": {"enabled": False},
-        "threat_detection": {"guardduty": {"enabled": False}},
+        "threat_detection": {"guardduty": {"enabled": False}}, "operator_access": {"enabled": False},
     })
     edit_manifest(project, "customer-x", "prod.yaml", {"threat_detection": {
         "guardduty": {"enabled": False}, "config": {"enabled": False}, "security_hub": {"enabled": False}}})
@@ -188,7 +188,31 @@ def test_services_with_their_own_image_get_no_repository(project):
 
 
 def test_operator_access_is_off_until_principals_are_listed(tree):
-    assert "operator_access" not in units(tree, "prod") | units(tree, "dev")
+    assert "operator_access" not in units(tree, "prod")  # the profile's default
+    assert "operator_access" in units(tree, "dev")  # customers/customer-x/dev.yaml lists principals
+
+
+def test_admins_get_sessions_on_the_bastion_only(tree):
+    """dev has a bastion: the admin role's Session Manager / Instance Connect statements name its instance."""
+    inputs = unit_inputs(tree, "dev", "operator_access")
+    assert inputs["bastion_enabled"] is True
+    assert inputs["bastion_instance_id"] == "dependency.bastion.outputs.instance_id"
+    assert inputs["admin_principals"] == ["arn:aws:iam::111111111111:role/customer-x-platform-engineers"]
+    deps = parsed(tree, "infra/environments/dev/operator_access/terragrunt.hcl")["dependency"]
+    assert deps["bastion"]["mock_outputs"] == {"instance_id": "i-00000000000000001"}
+    text = (MODULES / "operator_access" / "main.tf").read_text()
+    assert 'sid       = "SessionManagerOnBastion"' in text and 'sid       = "InstanceConnectToBastion"' in text
+    assert text.count("resources = [local.bastion_arn]") == 2
+    assert "aws:ResourceTag/customer" not in text  # no longer every instance carrying the customer tag
+
+
+def test_readonly_role_is_denied_every_session():
+    readonly = module_blocks("operator_access", "data")["aws_iam_policy_document"]["readonly"]["statement"]
+    assert readonly["effect"] == "Deny" and readonly["resources"] == ["*"]
+    assert {"ssm:StartSession", "ssm:SendCommand", "ecs:ExecuteCommand",
+            "ec2-instance-connect:SendSSHPublicKey"} <= set(readonly["actions"])
+    policy = module_blocks("operator_access")["aws_iam_role_policy"]["readonly"]
+    assert policy["role"] == 'aws_iam_role.this["readonly"].id'
 
 
 def test_operator_roles_require_mfa_in_their_trust_policy():
@@ -209,14 +233,31 @@ def test_operator_unit_lists_the_principals_and_the_customer_cluster(operators_t
     assert inputs["max_session_duration"] == 3600 and inputs["mfa_max_age_seconds"] == 3600
     # prod runs ECS without ECS Exec: no exec statement, no cluster dependency
     assert inputs["ecs_exec"] is False and inputs["ecs_cluster_arn"] is None
-    assert "operator_access" not in units(operators_tree, "dev")
+    # and no bastion: admins may start no session on any instance
+    assert inputs["bastion_enabled"] is False and inputs["bastion_instance_id"] is None
+    assert "dependency" not in parsed(operators_tree, "infra/environments/prod/operator_access/terragrunt.hcl")
 
 
-def test_admin_policy_is_scoped_to_the_customer_tag():
+def test_admin_policy_has_no_wildcard():
     admin = module_blocks("operator_access", "data")["aws_iam_policy_document"]["admin"]
     text = str(admin)
-    assert "aws:ResourceTag/customer" in text and "ssm:StartSession" in text and "ecs:ExecuteCommand" in text
+    assert "ssm:StartSession" in text and "ecs:ExecuteCommand" in text
     assert "'*'" not in text  # no wildcard action or resource
+
+
+def test_operator_access_without_a_bastion_gives_no_instance_sessions(project):
+    edit_manifest(project, "customer-x", "dev.yaml", {"bastion": {"enabled": False}})
+    tree = render_tree(project)
+    inputs = unit_inputs(tree, "dev", "operator_access")
+    assert inputs["bastion_enabled"] is False and inputs["bastion_instance_id"] is None
+    assert "bastion" not in parsed(tree, "infra/environments/dev/operator_access/terragrunt.hcl").get("dependency", {})
+
+
+def test_customer_readme_explains_how_to_turn_operator_access_on(tree):
+    readme = tree["README.md"]
+    assert "## Operator access" in readme
+    assert "operator_access:" in readme and "admin_principals:" in readme and "readonly_principals:" in readme
+    assert "aws ssm start-session" in readme and "MFA" in readme
 
 
 def test_operator_access_without_principals_is_refused(project):

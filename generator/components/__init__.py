@@ -5,7 +5,7 @@ from __future__ import annotations
 from .base import Component, EnvContext
 from .application import Alb, Ecs, LogBucket
 from .data import Rds, Redis
-from .edge import Cdn, Waf
+from .edge import Cdn, DnsRecords, Waf
 from .foundation import Assets, Kms, Vpc
 from .network import Bastion, SecurityGroups, VpcEndpoints
 from .operations import Alerts, Monitoring, ScalingEvents
@@ -25,6 +25,7 @@ CATALOGUE: tuple[Component, ...] = (
     Alb(),
     Waf(),  # after alb: its regional web ACL protects it
     Cdn(),  # after assets, alb, log_bucket and waf: it reads their outputs
+    DnsRecords(),  # after alb and cdn: it points names at them
     Rds(),
     Redis(),
     Ecs(),  # after rds and redis when they are listed: it reads their outputs
@@ -38,7 +39,7 @@ CATALOGUE: tuple[Component, ...] = (
     Backup(),  # after kms, rds, assets and alerts: it backs them up and notifies
     Ecr(),
     Identity(),
-    OperatorAccess(),  # after ecs: admins may use ECS Exec in its cluster
+    OperatorAccess(),  # after ecs and bastion: admins may use ECS Exec in its cluster and sessions on it
     Audit(),  # after kms, assets and alerts: it reads their outputs
     ThreatDetection(),  # after audit and alerts: Config delivers to the audit bucket, findings to the topic
 )

@@ -431,7 +431,8 @@ class Alb(Component):
 
 #: environment variables fgen sets itself from the rds and redis outputs
 DATABASE_VARIABLES = ("DB_HOST", "DB_PORT", "DB_NAME", "DB_USERNAME", "DB_PASSWORD")
-REDIS_VARIABLES = ("REDIS_HOST", "REDIS_PORT")
+REDIS_VARIABLES = ("REDIS_HOST", "REDIS_PORT", "REDIS_TLS", "REDIS_AUTH_MODE", "REDIS_USER",
+                   "REDIS_REPLICATION_GROUP_ID", "REDIS_AUTH_TOKEN")
 #: from the identity (Cognito) outputs: services validate players' JWTs against this issuer and client
 IDENTITY_VARIABLES = ("COGNITO_ISSUER", "COGNITO_CLIENT_ID")
 
@@ -568,12 +569,6 @@ class Ecs(Component):
                 "name": env.out("rds", "db_name"),
                 "secret_arn": env.out("rds", "master_user_secret_arn"),
             }
-        redis = None
-        if env.enabled("redis"):
-            redis = {
-                "host": env.out("redis", "primary_endpoint_address"),
-                "port": env.out("redis", "port"),
-            }
         return {
             "name": env.prefix,
             "kms_key_arn": env.out("kms", "key_arn"),
@@ -589,6 +584,27 @@ class Ecs(Component):
             "deployment_maximum_percent": s.deployment_maximum_percent,
             "ssm_parameter_arn_prefix": self.parameter_arn_prefix(env),
             "database": database,
-            "redis": redis,
+            "redis": self.redis(env),
             "services": self.services(env),
         }
+
+    def redis(self, env: EnvContext) -> dict[str, Any] | None:
+        """What the services need to reach the cache (always TLS): with IAM auth the user and replication
+        group they sign tokens for (and the task roles may connect to, nothing else); with an AUTH token the
+        SSM parameter the execution roles read it from into an ECS secret."""
+        if not env.enabled("redis"):
+            return None
+        redis: dict[str, Any] = {
+            "host": env.out("redis", "primary_endpoint_address"),
+            "port": env.out("redis", "port"),
+            "auth_mode": env.manifest.redis.auth,
+        }
+        if env.manifest.redis.auth == "iam":
+            redis.update(replication_group_id=env.out("redis", "replication_group_id"),
+                         replication_group_arn=env.out("redis", "replication_group_arn"),
+                         user_id=env.out("redis", "app_user_id"),
+                         user_arn=env.out("redis", "app_user_arn"))
+        else:
+            redis["auth_token_parameter_arn"] = env.out("redis", "auth_token_parameter_arn")
+        return redis
+

@@ -422,11 +422,22 @@ class Redis(Component):
         "user_group_id": "mock-redis",
         "app_user_id": "mock-redis-app",
         "app_user_arn": "arn:aws:elasticache:eu-west-1:111111111111:user:mock-redis-app",
+        # auth_token mode only (null with iam); mocks() derives it from the manifest's parameter name
+        "auth_token_parameter_arn": "arn:aws:ssm:eu-west-1:111111111111:parameter/mock/redis/auth-token",
     }
     mock_data = {
         # the provider validates auth_token (16-128 printable characters) even under a mock
         "aws_ssm_parameter": {"value": "mock-auth-token-0123456789abcdef", "type": "SecureString"},
     }
+
+    def mocks(self, env: EnvContext) -> dict[str, Any]:
+        """Mocks naming this environment's AUTH token parameter (the ecs unit's secret on a first plan)."""
+        s: RedisSettings = self.settings(env)
+        mocks = dict(self.mock_outputs)
+        if s.auth == "auth_token" and s.auth_token_parameter is not None:
+            name = s.auth_token_parameter.lstrip("/")
+            mocks["auth_token_parameter_arn"] = f"arn:aws:ssm:{env.region}:{env.account_id}:parameter/{name}"
+        return mocks
 
     def summary(self, env: EnvContext) -> dict[str, Any]:
         s: RedisSettings = self.settings(env)

@@ -69,10 +69,11 @@ class CdnSettings(StrictModel):
                     "dns.cloudfront_certificate_arn must cover each.")
     origin_domain: DomainName | None = Field(
         default=None,
-        description="DNS name CloudFront uses to reach the ALB; default origin.<dns.domain>. The customer "
-                    "points it at the ALB (CNAME to the ALB's DNS name, see the cdn unit's origin_dns_record "
-                    "output) and dns.certificate_arn (the ALB certificate) must cover it: CloudFront checks "
-                    "the origin's certificate against this name.")
+        description="DNS name CloudFront uses to reach the ALB; default origin.<dns.domain>. It must point "
+                    "at the ALB: fgen creates the alias record when dns.hosted_zone_id is set, otherwise the "
+                    "customer does (see the cdn unit's origin_dns_record output). dns.certificate_arn (the "
+                    "ALB certificate) must cover it: CloudFront checks the origin's certificate against this "
+                    "name.")
     price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = Field(
         description="Edge locations: PriceClass_100 (North America, Europe), PriceClass_200 (+ Asia, Middle "
                     "East, Africa) or PriceClass_All (every location, lowest latency everywhere).")
@@ -239,6 +240,57 @@ class Cdn(Component):
             "log_prefix": CLOUDFRONT_LOG_PREFIX,
             "log_output_format": s.access_log_format,
         }
+
+
+# --- dns records ----------------------------------------------------------------------------------
+
+def _record_key(name: str, rtype: str) -> str:
+    return f"{name}-{rtype}"
+
+
+class DnsRecords(Component):
+    """Alias records in the customer's hosted zone, present when ``dns.hosted_zone_id`` is set.
+
+    Without a zone id the customer keeps creating the records by hand (the cdn unit's
+    ``origin_dns_record`` output says which); with one, fgen owns them.
+    """
+
+    name = "dns_records"
+    module = "dns_records"
+    description = ("Route 53 alias records in the customer's hosted zone (dns.hosted_zone_id): the CDN origin "
+                   "name to the ALB, the CDN aliases to the distribution; without the CDN, dns.domain to the ALB.")
+    mock_outputs = {"record_names": {"origin.example.com-A": "origin.example.com"}}
+
+    def enabled(self, env: EnvContext) -> bool:
+        return env.manifest.dns.hosted_zone_id is not None
+
+    def records(self, env: EnvContext) -> dict[str, dict[str, Any]]:
+        alb = {"target_dns_name": env.out("alb", "alb_dns_name"), "target_zone_id": env.out("alb", "alb_zone_id"),
+               "evaluate_target_health": True}
+        if not env.enabled("cdn"):
+            domain = env.manifest.dns.domain
+            return {_record_key(domain, "A"): {"name": domain, "type": "A", **alb}}
+        cdn: Cdn = env.components["cdn"]  # type: ignore[assignment]
+        origin = cdn.origin_domain(env)
+        records = {_record_key(origin, "A"): {"name": origin, "type": "A", **alb}}
+        # the distribution is dual-stack (is_ipv6_enabled), so each alias gets A and AAAA
+        distribution = {"target_dns_name": env.out("cdn", "distribution_domain_name"),
+                        "target_zone_id": env.out("cdn", "distribution_hosted_zone_id"),
+                        "evaluate_target_health": False}
+        for alias in cdn.aliases(env):
+            for rtype in ("A", "AAAA"):
+                records[_record_key(alias, rtype)] = {"name": alias, "type": rtype, **distribution}
+        return records
+
+    def mocks(self, env: EnvContext) -> dict[str, Any]:
+        return {"record_names": {key: r["name"] for key, r in self.records(env).items()}}
+
+    def summary(self, env: EnvContext) -> dict[str, Any]:
+        names = sorted({r["name"] for r in self.records(env).values()})
+        return {"DNS alias records (Route 53)": f"{env.manifest.dns.hosted_zone_id}: {', '.join(names)}"}
+
+    def inputs(self, env: EnvContext) -> dict[str, Any]:
+        return {"zone_id": env.manifest.dns.hosted_zone_id, "records": self.records(env)}
 
 
 # --- waf ----------------------------------------------------------------------------------------

@@ -254,6 +254,8 @@ class Bastion(Component):
         "aws_ami": {"id": "ami-0123456789abcdef0", "architecture": "arm64",
                     "name": "al2023-ami-2023.6.20250101.0-kernel-6.1-arm64"},
     }
+    #: the operator_access unit validates the instance id it scopes admin sessions to
+    mock_resources = {"aws_instance": {"id": mock_outputs["instance_id"]}}
 
     def check(self, env: EnvContext) -> list[Problem]:
         s: BastionSettings = self.settings(env)

@@ -13,9 +13,17 @@ for known traffic events.
 
 Overlapping events are merged, never rejected: while several events are active a service runs
 with the highest min and the highest max any of them asks for, and an action is scheduled only
-where that combined capacity changes. Alarm thresholds are *not* changed during events: the ECS
-alarms watch averages per task and compare running with desired tasks, so more tasks do not
-trip them; the ALB, RDS and cache thresholds are absolute and meant to hold at peak too.
+where that combined capacity changes.
+
+Alarm thresholds stay as they are unless an event opts in with ``raise_alarm_thresholds`` (a factor
+and the alarm keys): then EventBridge Scheduler one-time schedules re-put each chosen alarm with
+PutMetricAlarm (the complete definition, from the monitoring unit's ``alarm_definitions`` output)
+with the threshold raised when capacity is raised, and with the original definition at the end.
+The ECS alarms rarely need it (they watch per-task averages); absolute ones (ALB latency, RDS
+connections, cache connections) may. While raised, the alarms drift from the monitoring unit's
+configuration: a plan of monitoring shows it and an apply puts the normal thresholds back early;
+the restore schedule puts them back at the end in any case. Two opted-in events whose windows
+overlap may not raise the same alarm (one's restore would undo the other's raise).
 
 Events whose end has passed are refused (remove them from the manifest once over); an event that
 is under way (capacity already raised, end still ahead) keeps rendering the same actions, so a
@@ -25,6 +33,7 @@ render during an event changes nothing. "Now" is the current UTC time, or ``FGEN
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import os
 from dataclasses import dataclass
@@ -248,6 +257,8 @@ class Monitoring(Component):
     mock_outputs = {
         "dashboard_name": "mock",
         "alarm_arns": {"alb-5xx-rate": "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:mock-alb-5xx-rate"},
+        "alarm_definitions": {"alb-5xx-rate": {"AlarmName": "mock-alb-5xx-rate", "ComparisonOperator":
+                                               "GreaterThanThreshold", "Threshold": 1, "EvaluationPeriods": 5}},
     }
     diagram_label = "CloudWatch alarms"
     diagram_from = ("alb", "ecs", "rds", "redis")
@@ -261,18 +272,47 @@ class Monitoring(Component):
         groups = r.num_node_groups if r.cluster_mode == "enabled" else 1
         return groups * (1 + r.replicas_per_node_group)
 
-    def alarm_count(self, env: EnvContext) -> int:
-        """How many alarms the module creates for this environment (mirrors its locals)."""
-        services = len(enabled_services(env))
-        count = 3 + 2 * services  # 5xx rate, p95, p99; per service target 5xx and unhealthy hosts
-        count += services * (3 if self.container_insights(env) else 2)
+    def redis_node_keys(self, env: EnvContext) -> list[str]:
+        """Node positions as the module keys them: ``%03d``, or ``%04d-%03d`` (shard, node) in cluster mode."""
+        r = env.manifest.redis
+        nodes = range(1, r.replicas_per_node_group + 2)
+        if r.cluster_mode == "enabled":
+            return [f"{shard:04d}-{node:03d}" for shard in range(1, r.num_node_groups + 1) for node in nodes]
+        return [f"{node:03d}" for node in nodes]
+
+    def alarm_keys(self, env: EnvContext) -> list[str]:
+        """The key of every alarm the module creates for this environment (mirrors its locals), sorted."""
+        keys = ["alb-5xx-rate", "alb-p95-latency", "alb-p99-latency"]
+        for name in enabled_services(env):
+            keys += [f"{name}-target-5xx", f"{name}-unhealthy-hosts", f"{name}-cpu", f"{name}-memory"]
+            if self.container_insights(env):
+                keys.append(f"{name}-running-tasks")
         if env.enabled("rds"):
-            count += 6 + env.manifest.rds.read_replicas
+            keys += [f"rds-{k}" for k in ("cpu", "free-storage", "freeable-memory", "connections", "read-latency",
+                                          "write-latency")]
+            keys += [f"rds-replica-{i}-lag" for i in range(1, env.manifest.rds.read_replicas + 1)]
         if env.enabled("redis"):
-            count += 6 * self.redis_nodes(env)
+            keys += [f"redis-{node}-{k}" for node in self.redis_node_keys(env)
+                     for k in ("cpu", "engine-cpu", "memory", "evictions", "connections", "hit-rate")]
         if env.enabled("waf"):
-            count += 1
-        return count
+            keys.append("waf-blocked-requests")
+        return sorted(keys)
+
+    def alarm_count(self, env: EnvContext) -> int:
+        """How many alarms the module creates for this environment."""
+        return len(self.alarm_keys(env))
+
+    def mocks(self, env: EnvContext) -> dict[str, Any]:
+        """Mocks keyed by this environment's alarms, so the scaling_events unit plans before monitoring exists."""
+        arn = f"arn:aws:cloudwatch:{env.region}:{env.account_id}:alarm:{env.prefix}"
+        return {
+            "dashboard_name": env.prefix,
+            "alarm_arns": {key: f"{arn}-{key}" for key in self.alarm_keys(env)},
+            "alarm_definitions": {key: {"AlarmName": f"{env.prefix}-{key}", "ComparisonOperator": "GreaterThanThreshold",
+                                        "Threshold": 1, "EvaluationPeriods": 1, "Namespace": "AWS/Mock",
+                                        "MetricName": "Mock", "Statistic": "Average", "Period": 60}
+                                  for key in self.alarm_keys(env)},
+        }
 
     def summary(self, env: EnvContext) -> dict[str, Any]:
         s: MonitoringSettings = self.settings(env)
@@ -345,6 +385,28 @@ class Monitoring(Component):
 EventName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")]
 
 
+#: an alarm key of the monitoring unit, or a pattern with ``*`` (e.g. ``redis-*-connections``: every cache node)
+AlarmKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9*][a-z0-9*-]{0,100}$")]
+
+
+class AlarmRaiseSettings(StrictModel):
+    factor: float = Field(gt=1, le=10, description="Multiply each chosen alarm's threshold by this during the event "
+                                                   "(alarms on a lower bound, such as free storage or the cache hit "
+                                                   "rate, are divided by it).")
+    alarms: list[AlarmKey] = Field(min_length=1, max_length=50,
+                                   description="Keys of the monitoring alarms to raise (e.g. alb-p95-latency, "
+                                               "rds-connections), or patterns with * (redis-*-connections: every "
+                                               "cache node's); each must match at least one alarm.")
+
+    @field_validator("alarms")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        duplicates = sorted({a for a in value if value.count(a) > 1})
+        if duplicates:
+            raise ValueError(f"{duplicates} listed more than once")
+        return value
+
+
 class ScalingEvent(StrictModel):
     name: EventName = Field(description="Event id (lowercase, digits, '-'); names its scheduled actions.")
     start: UtcDateTime = Field(description="When the traffic peak starts: ISO 8601 UTC, e.g. 2030-05-30T18:00:00Z.")
@@ -361,6 +423,10 @@ class ScalingEvent(StrictModel):
     min_tasks: dict[ServiceName, Annotated[int, Field(ge=1, le=1000)]] | None = Field(
         default=None, min_length=1, description="Instead of traffic_factor: the minimum task count per service "
                                                 "(its max grows in proportion, capped by scaling_events.max_tasks).")
+    raise_alarm_thresholds: AlarmRaiseSettings | None = Field(
+        default=None, description="Opt-in: raise these alarms' thresholds from the capacity raise (start minus the "
+                                  "lead time) until the end, with EventBridge Scheduler one-time schedules that "
+                                  "re-put each alarm, then restore the original definitions.")
 
     @model_validator(mode="after")
     def _one_way(self) -> "ScalingEvent":
@@ -394,9 +460,11 @@ class ScheduledAction:
 class ScalingEvents(Component):
     name = "scaling_events"
     module = "scaling_events"
-    description = "Scheduled ECS auto-scaling actions that raise capacity ahead of known traffic events."
+    description = ("Scheduled ECS auto-scaling actions that raise capacity ahead of known traffic events, and "
+                   "optionally raise chosen alarm thresholds for their duration.")
     Settings = ScalingEventsSettings
-    mock_outputs = {"scheduled_action_names": ["mock-auth-final-start", "mock-auth-final-end"]}
+    mock_outputs = {"scheduled_action_names": ["mock-auth-final-start", "mock-auth-final-end"],
+                    "threshold_schedule_names": ["final-raise-alb-p95-latency", "final-restore-alb-p95-latency"]}
 
     def enabled(self, env: EnvContext) -> bool:
         s: ScalingEventsSettings = self.settings(env)
@@ -454,9 +522,81 @@ class ScalingEvents(Component):
                 current = target
         return actions
 
+    def schedule_group_name(self, env: EnvContext) -> str:
+        return fit_name(f"{env.prefix}-event-alarms", 64)
+
+    def raised_alarms(self, env: EnvContext, event: ScalingEvent) -> list[str]:
+        """The monitoring alarm keys an event's ``raise_alarm_thresholds.alarms`` (keys or * patterns) select."""
+        if event.raise_alarm_thresholds is None or not env.enabled("monitoring"):
+            return []
+        known = env.components["monitoring"].alarm_keys(env)  # type: ignore[attr-defined]
+        return [key for key in known
+                if any(fnmatch.fnmatchcase(key, pattern) for pattern in event.raise_alarm_thresholds.alarms)]
+
+    def threshold_schedules(self, env: EnvContext) -> dict[str, dict[str, Any]]:
+        """Per event that opts in and per chosen alarm: a raise schedule when capacity is raised (start minus
+        the lead time) and a restore schedule (factor 1: the definition Terraform keeps) at the end."""
+        s: ScalingEventsSettings = self.settings(env)
+        schedules: dict[str, dict[str, Any]] = {}
+        for event in s.events:
+            raise_ = event.raise_alarm_thresholds
+            if raise_ is None or event.end <= event.start:
+                continue
+            for alarm in self.raised_alarms(env, event):
+                for step, at, factor in (("raise", event.start - self.lead(env, event), raise_.factor),
+                                         ("restore", event.end, 1)):
+                    name = fit_name(f"{event.name}-{step}-{alarm}", 64)
+                    schedules[name] = {"at": at.strftime("%Y-%m-%dT%H:%M:%S"), "alarm": alarm,
+                                       "factor": factor, "reason": f"{event.name}-{step}"}
+        return dict(sorted(schedules.items()))
+
     def summary(self, env: EnvContext) -> dict[str, Any]:
         s: ScalingEventsSettings = self.settings(env)
-        return {"Scheduled events": ", ".join(f"{e.name} ({iso(e.start)} – {iso(e.end)})" for e in s.events)}
+        events = []
+        for e in s.events:
+            raise_ = e.raise_alarm_thresholds
+            extra = f", {len(self.raised_alarms(env, e))} alarm thresholds × {raise_.factor:g}" if raise_ else ""
+            events.append(f"{e.name} ({iso(e.start)} – {iso(e.end)}{extra})")
+        return {"Scheduled events": ", ".join(events)}
+
+    def _threshold_problems(self, env: EnvContext) -> list[Problem]:
+        """Threshold raises name existing alarms of an enabled monitoring unit, and never overlap for one alarm
+        (a restore at one event's end would undo another's raise)."""
+        s: ScalingEventsSettings = self.settings(env)
+        raising = [(i, e) for i, e in enumerate(s.events) if e.raise_alarm_thresholds is not None]
+        if not raising:
+            return []
+        if not env.enabled("monitoring"):
+            index = raising[0][0]
+            return [env.problem(("scaling_events", "events", index, "raise_alarm_thresholds"),
+                                f"event '{s.events[index].name}' raises alarm thresholds, but monitoring is "
+                                "disabled in this environment (there are no alarms); enable monitoring or remove "
+                                "raise_alarm_thresholds")]
+        monitoring: Monitoring = env.components["monitoring"]  # type: ignore[assignment]
+        known = monitoring.alarm_keys(env)
+        problems: list[Problem] = []
+        for index, event in raising:
+            for j, alarm in enumerate(event.raise_alarm_thresholds.alarms):  # type: ignore[union-attr]
+                if not any(fnmatch.fnmatchcase(key, alarm) for key in known):
+                    close = get_close_matches(alarm, known, n=1)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    problems.append(env.problem(
+                        ("scaling_events", "events", index, "raise_alarm_thresholds", "alarms", j),
+                        f"event '{event.name}' raises '{alarm}', which matches none of this environment's "
+                        f"{len(known)} alarms{hint}; keys look like alb-p95-latency, <service>-cpu, "
+                        "rds-connections, redis-<node>-connections (* matches any part)"))
+        for a, (index, event) in enumerate(raising):
+            begin = event.start - self.lead(env, event)
+            for other_index, other in raising[:a]:
+                other_begin = other.start - self.lead(env, other)
+                shared = sorted(set(self.raised_alarms(env, event)) & set(self.raised_alarms(env, other)))
+                if shared and begin < other.end and other_begin < event.end:
+                    problems.append(env.problem(
+                        ("scaling_events", "events", index, "raise_alarm_thresholds"),
+                        f"event '{event.name}' raises {', '.join(shared)} while event '{other.name}' (events"
+                        f"[{other_index}]) has them raised; their windows overlap, and one's restore would undo "
+                        "the other's raise: merge the events or raise different alarms"))
+        return problems
 
     def check(self, env: EnvContext) -> list[Problem]:
         s: ScalingEventsSettings = self.settings(env)
@@ -501,6 +641,7 @@ class ScalingEvents(Component):
                     problems.append(env.problem(at + ("min_tasks", service),
                                                 f"event '{event.name}' asks for {minimum} '{service}' tasks, below "
                                                 f"its normal min_tasks ({services[service].min_tasks})"))
+        problems.extend(self._threshold_problems(env))
         return problems
 
     def assertions(self, env: EnvContext) -> list[Assertion]:
@@ -532,4 +673,17 @@ class ScalingEvents(Component):
                 }
                 for a in self.actions(env)
             },
+            **self.threshold_inputs(env),
+        }
+
+    def threshold_inputs(self, env: EnvContext) -> dict[str, Any]:
+        schedules = self.threshold_schedules(env)
+        if not schedules:
+            return {}
+        return {
+            "threshold_schedules": schedules,
+            "schedule_group_name": self.schedule_group_name(env),
+            "alarm_definitions": env.out("monitoring", "alarm_definitions"),
+            "alarm_arns": env.out("monitoring", "alarm_arns"),
+            "kms_key_arn": env.out("kms", "key_arn"),
         }

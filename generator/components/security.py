@@ -7,7 +7,9 @@
 * ``ecr`` (switchable): one immutable-tag, scan-on-push, KMS-encrypted repository per enabled
   service that deploys the default image ``<account>.dkr.ecr.<region>.amazonaws.com/<customer>/<service>``.
 * ``operator_access`` (switchable): MFA-only IAM roles ``<prefix>-admin`` and ``<prefix>-readonly``
-  for the listed principals.
+  for the listed principals. Admins may open Session Manager sessions (and EC2 Instance Connect) on
+  the bastion only, and ECS Exec in the customer's cluster; the read-only role is denied every
+  session and command.
 * ``identity`` (switchable): the platform's own Cognito user pool (players, moderators, admins),
   its public app client and hosted domain. Services validate JWTs against the ``issuer`` output.
 * ``threat_detection`` (present while any part is on): GuardDuty, AWS Config (delivering to the
@@ -259,7 +261,8 @@ class OperatorAccessSettings(StrictModel):
 class OperatorAccess(Component):
     name = "operator_access"
     module = "operator_access"
-    description = "MFA-only IAM roles for people: read-only, and admin (read-only plus Session Manager/ECS Exec)."
+    description = ("MFA-only IAM roles for people: read-only (no sessions), and admin (read-only plus Session "
+                   "Manager on the bastion and ECS Exec).")
     Settings = OperatorAccessSettings
     mock_outputs = {
         "role_arns": {"admin": "arn:aws:iam::111111111111:role/mock-admin",
@@ -312,6 +315,10 @@ class OperatorAccess(Component):
             "ecs_exec": ecs_exec,
             "ecs_cluster_arn": env.out("ecs", "cluster_arn") if ecs_exec else None,
             "kms_key_arn": env.out("kms", "key_arn") if ecs_exec else None,
+            # Session Manager and EC2 Instance Connect on the bastion, and on no other instance
+            "bastion_enabled": env.enabled("bastion") and bool(s.admin_principals),
+            "bastion_instance_id": (env.out("bastion", "instance_id")
+                                    if env.enabled("bastion") and s.admin_principals else None),
         }
 
 

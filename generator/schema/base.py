@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .types import AccountId, AcmArn, DomainName, Email, EnvName, Name, Region, TagKey, TagValue, region_of_arn
@@ -38,6 +40,21 @@ class Dns(StrictModel):
     certificate_arn: AcmArn = Field(description="ACM certificate for the ALB, in the primary region.")
     cloudfront_certificate_arn: AcmArn | None = Field(
         default=None, description="ACM certificate for CloudFront; must be in us-east-1.")
+    hosted_zone_id: str | None = Field(
+        default=None,
+        description="Route 53 public hosted zone of dns.domain in this environment's account (e.g. "
+                    "Z0123456789ABCDEFGHIJ). When set, fgen creates the alias records: the CDN's origin name "
+                    "to the ALB and the CDN aliases to the distribution (without the CDN: dns.domain to the "
+                    "ALB). When not set, create them yourself (see the cdn unit's origin_dns_record output).")
+
+    @field_validator("hosted_zone_id")
+    @classmethod
+    def _zone_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"Z[A-Z0-9]{4,31}", value):
+            hint = " (drop the /hostedzone/ prefix)" if value.startswith("/hostedzone/") else ""
+            raise ValueError(f"must be a Route 53 hosted zone id: 'Z' followed by 4-31 capital letters and "
+                             f"digits, e.g. Z0123456789ABCDEFGHIJ; got {value!r}{hint}")
+        return value
 
     @field_validator("cloudfront_certificate_arn")
     @classmethod

@@ -193,6 +193,28 @@ module "cdn" {
   log_output_format                  = var.cdn.log_output_format
 }
 
+# Route 53 alias records in the customer's hosted zone (dns.hosted_zone_id): the CDN origin name to the ALB, the CDN aliases to the distribution; without the CDN, dns.domain to the ALB.
+module "dns_records" {
+  source = "./modules/dns_records"
+  count  = var.enabled.dns_records ? 1 : 0
+
+  zone_id = var.dns_records.zone_id
+  records = merge(var.dns_records.records, {
+    "origin.customer-x.example.com-A" = merge(var.dns_records.records["origin.customer-x.example.com-A"], {
+      target_dns_name = module.alb.alb_dns_name
+      target_zone_id  = module.alb.alb_zone_id
+    })
+    "customer-x.example.com-A" = merge(var.dns_records.records["customer-x.example.com-A"], {
+      target_dns_name = module.cdn.distribution_domain_name
+      target_zone_id  = module.cdn.distribution_hosted_zone_id
+    })
+    "customer-x.example.com-AAAA" = merge(var.dns_records.records["customer-x.example.com-AAAA"], {
+      target_dns_name = module.cdn.distribution_domain_name
+      target_zone_id  = module.cdn.distribution_hosted_zone_id
+    })
+  })
+}
+
 # PostgreSQL on RDS: encrypted, TLS only, password in Secrets Manager, optional read replicas.
 module "rds" {
   source = "./modules/rds_postgres"
@@ -275,10 +297,14 @@ module "ecs" {
     name       = module.rds.db_name
     secret_arn = module.rds.master_user_secret_arn
   }
-  redis = {
-    host = module.redis.primary_endpoint_address
-    port = module.redis.port
-  }
+  redis = merge(var.ecs.redis, {
+    host                  = module.redis.primary_endpoint_address
+    port                  = module.redis.port
+    replication_group_id  = module.redis.replication_group_id
+    replication_group_arn = module.redis.replication_group_arn
+    user_id               = module.redis.app_user_id
+    user_arn              = module.redis.app_user_arn
+  })
   services = {
     for k, v in var.ecs.services : k => merge(v, {
       environment = {
@@ -333,6 +359,21 @@ module "monitoring" {
     web_acl_arn = module.waf.regional_web_acl_arn
   })
   waf_thresholds = var.monitoring.waf_thresholds
+}
+
+# Scheduled ECS auto-scaling actions that raise capacity ahead of known traffic events, and optionally raise chosen alarm thresholds for their duration.
+module "scaling_events" {
+  source = "./modules/scaling_events"
+  count  = var.enabled.scaling_events ? 1 : 0
+
+  cluster_name        = module.ecs.cluster_name
+  service_names       = module.ecs.service_names
+  actions             = var.scaling_events.actions
+  threshold_schedules = var.scaling_events.threshold_schedules
+  schedule_group_name = var.scaling_events.schedule_group_name
+  alarm_definitions   = module.monitoring.alarm_definitions
+  alarm_arns          = module.monitoring.alarm_arns
+  kms_key_arn         = module.kms.key_arn
 }
 
 # SSM Parameter Store: the services' secret configuration as SecureString parameters (customer key).
@@ -443,6 +484,24 @@ module "identity" {
   id_token_validity_minutes     = var.identity.id_token_validity_minutes
   refresh_token_validity_days   = var.identity.refresh_token_validity_days
   refresh_token_rotation        = var.identity.refresh_token_rotation
+}
+
+# MFA-only IAM roles for people: read-only (no sessions), and admin (read-only plus Session Manager on the bastion and ECS Exec).
+module "operator_access" {
+  source = "./modules/operator_access"
+  count  = var.enabled.operator_access ? 1 : 0
+
+  name                 = var.operator_access.name
+  customer             = var.operator_access.customer
+  admin_principals     = var.operator_access.admin_principals
+  readonly_principals  = var.operator_access.readonly_principals
+  mfa_max_age_seconds  = var.operator_access.mfa_max_age_seconds
+  max_session_duration = var.operator_access.max_session_duration
+  ecs_exec             = var.operator_access.ecs_exec
+  ecs_cluster_arn      = module.ecs.cluster_arn
+  kms_key_arn          = module.kms.key_arn
+  bastion_enabled      = var.operator_access.bastion_enabled
+  bastion_instance_id  = one(module.bastion[*].instance_id)
 }
 
 # CloudTrail trail (multi-region, validated, KMS) with audit bucket, log group and CIS alarms.

@@ -52,6 +52,11 @@ output "cdn" {
   value       = module.cdn
 }
 
+output "dns_records" {
+  description = "Outputs of module dns_records."
+  value       = one(module.dns_records[*])
+}
+
 output "rds" {
   description = "Outputs of module rds_postgres."
   value       = module.rds
@@ -75,6 +80,11 @@ output "alerts" {
 output "monitoring" {
   description = "Outputs of module monitoring."
   value       = module.monitoring
+}
+
+output "scaling_events" {
+  description = "Outputs of module scaling_events."
+  value       = one(module.scaling_events[*])
 }
 
 output "parameters" {
@@ -110,6 +120,11 @@ output "ecr" {
 output "identity" {
   description = "Outputs of module identity."
   value       = module.identity
+}
+
+output "operator_access" {
+  description = "Outputs of module operator_access."
+  value       = one(module.operator_access[*])
 }
 
 output "audit" {

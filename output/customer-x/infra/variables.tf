@@ -27,9 +27,12 @@ variable "enabled" {
   description = "Which of the optional modules the environment has."
   type = object({
     bastion                                 = bool
+    dns_records                             = bool
+    scaling_events                          = bool
     dr                                      = bool
     codedeploy                              = bool
     backup                                  = bool
+    operator_access                         = bool
     previews__feature_season_rewards_7b39fd = bool
   })
 }
@@ -209,6 +212,15 @@ variable "cdn" {
   })
 }
 
+variable "dns_records" {
+  description = "Inputs of module dns_records that are values, not other modules' outputs; null where the environment has no dns_records."
+  type = object({
+    zone_id = string
+    records = any
+  })
+  default = null
+}
+
 variable "rds" {
   description = "Inputs of module rds_postgres that are values, not other modules' outputs."
   type = object({
@@ -270,6 +282,7 @@ variable "ecs" {
     deployment_minimum_healthy_percent = number
     deployment_maximum_percent         = number
     ssm_parameter_arn_prefix           = string
+    redis                              = any
     services                           = any
   })
 }
@@ -330,6 +343,27 @@ variable "monitoring" {
       blocked_requests = number
     })
   })
+}
+
+variable "scaling_events" {
+  description = "Inputs of module scaling_events that are values, not other modules' outputs; null where the environment has no scaling_events."
+  type = object({
+    actions = map(object({
+      service   = string
+      at        = string
+      min_tasks = number
+      max_tasks = number
+      reason    = string
+    }))
+    threshold_schedules = map(object({
+      at     = string
+      alarm  = string
+      factor = number
+      reason = string
+    }))
+    schedule_group_name = string
+  })
+  default = null
 }
 
 variable "parameters" {
@@ -452,6 +486,21 @@ variable "identity" {
     refresh_token_validity_days   = number
     refresh_token_rotation        = bool
   })
+}
+
+variable "operator_access" {
+  description = "Inputs of module operator_access that are values, not other modules' outputs; null where the environment has no operator_access."
+  type = object({
+    name                 = string
+    customer             = string
+    admin_principals     = list(string)
+    readonly_principals  = list(string)
+    mfa_max_age_seconds  = number
+    max_session_duration = number
+    ecs_exec             = bool
+    bastion_enabled      = bool
+  })
+  default = null
 }
 
 variable "audit" {

@@ -9,7 +9,7 @@ variable "name" {
 }
 
 variable "customer" {
-  description = "Value of the customer tag on this customer's resources; admin actions are limited to resources carrying it."
+  description = "Customer id, named in the roles' descriptions."
   type        = string
 }
 
@@ -73,4 +73,21 @@ variable "kms_key_arn" {
   description = "Customer KMS key that encrypts ECS Exec sessions (with ecs_exec; admins need kms:GenerateDataKey on it)."
   type        = string
   default     = null
+}
+
+variable "bastion_enabled" {
+  description = "Whether the environment has a bastion: admins may then start Session Manager sessions (and EC2 Instance Connect) on it, and on no other instance (a flag known at plan time)."
+  type        = bool
+  default     = false
+}
+
+variable "bastion_instance_id" {
+  description = "Id of the bastion instance (with bastion_enabled)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.bastion_instance_id == null || can(regex("^i-[0-9a-f]{8,17}$", var.bastion_instance_id))
+    error_message = "bastion_instance_id must be an EC2 instance id (i-...)."
+  }
 }

@@ -39,3 +39,8 @@ output "app_user_arn" {
   description = "ARN of the IAM-authenticated application user (resource of elasticache:Connect; null with auth_token)."
   value       = local.iam ? aws_elasticache_user.app[0].arn : null
 }
+
+output "auth_token_parameter_arn" {
+  description = "ARN of the SSM SecureString holding the AUTH token, for ECS secrets (null with iam)."
+  value       = local.iam ? null : data.aws_ssm_parameter.auth_token[0].arn
+}

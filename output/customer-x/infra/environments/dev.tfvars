@@ -20,9 +20,12 @@ tags = {
 
 enabled = {
   bastion                                 = true
+  dns_records                             = false
+  scaling_events                          = false
   dr                                      = false
   codedeploy                              = false
   backup                                  = false
+  operator_access                         = true
   previews__feature_season_rewards_7b39fd = true
 }
 
@@ -265,6 +268,9 @@ ecs = {
   deployment_minimum_healthy_percent = 0
   deployment_maximum_percent         = 200
   ssm_parameter_arn_prefix           = "arn:aws:ssm:eu-west-1:111111111111:parameter/customer-x/dev"
+  redis = {
+    auth_mode = "iam"
+  }
   services = {
     auth = {
       family                     = "customer-x-dev-auth"
@@ -499,6 +505,17 @@ identity = {
   id_token_validity_minutes     = 60
   refresh_token_validity_days   = 30
   refresh_token_rotation        = false
+}
+
+operator_access = {
+  name                 = "customer-x-dev"
+  customer             = "customer-x"
+  admin_principals     = ["arn:aws:iam::111111111111:role/customer-x-platform-engineers"]
+  readonly_principals  = ["arn:aws:iam::111111111111:role/customer-x-support"]
+  mfa_max_age_seconds  = 3600
+  max_session_duration = 3600
+  ecs_exec             = true
+  bastion_enabled      = true
 }
 
 audit = {

@@ -20,9 +20,12 @@ tags = {
 
 enabled = {
   bastion                                 = false
+  dns_records                             = true
+  scaling_events                          = true
   dr                                      = true
   codedeploy                              = true
   backup                                  = true
+  operator_access                         = false
   previews__feature_season_rewards_7b39fd = false
 }
 
@@ -225,6 +228,27 @@ cdn = {
   log_output_format         = "w3c"
 }
 
+dns_records = {
+  zone_id = "Z04712345ABCDEFGHIJKL"
+  records = {
+    "origin.customer-x.example.com-A" = {
+      name                   = "origin.customer-x.example.com"
+      type                   = "A"
+      evaluate_target_health = true
+    }
+    "customer-x.example.com-A" = {
+      name                   = "customer-x.example.com"
+      type                   = "A"
+      evaluate_target_health = false
+    }
+    "customer-x.example.com-AAAA" = {
+      name                   = "customer-x.example.com"
+      type                   = "AAAA"
+      evaluate_target_health = false
+    }
+  }
+}
+
 rds = {
   identifier                            = "customer-x-prod-postgres"
   engine_version                        = "16.4"
@@ -278,6 +302,9 @@ ecs = {
   deployment_minimum_healthy_percent = 100
   deployment_maximum_percent         = 200
   ssm_parameter_arn_prefix           = "arn:aws:ssm:eu-west-1:222222222222:parameter/customer-x/prod"
+  redis = {
+    auth_mode = "iam"
+  }
   services = {
     auth = {
       family                     = "customer-x-prod-auth"
@@ -449,6 +476,142 @@ monitoring = {
   waf_thresholds = {
     blocked_requests = 1000
   }
+}
+
+scaling_events = {
+  actions = {
+    customer-x-prod-auth-world-cup-final-start = {
+      service   = "auth"
+      at        = "2030-07-21T17:00:00"
+      min_tasks = 9
+      max_tasks = 36
+      reason    = "world-cup-final-start"
+    }
+    customer-x-prod-auth-world-cup-final-end = {
+      service   = "auth"
+      at        = "2030-07-21T23:00:00"
+      min_tasks = 3
+      max_tasks = 12
+      reason    = "world-cup-final-end"
+    }
+    customer-x-prod-game-logic-world-cup-final-start = {
+      service   = "game-logic"
+      at        = "2030-07-21T17:00:00"
+      min_tasks = 9
+      max_tasks = 36
+      reason    = "world-cup-final-start"
+    }
+    customer-x-prod-game-logic-world-cup-final-end = {
+      service   = "game-logic"
+      at        = "2030-07-21T23:00:00"
+      min_tasks = 3
+      max_tasks = 12
+      reason    = "world-cup-final-end"
+    }
+    customer-x-prod-leaderboard-world-cup-final-start = {
+      service   = "leaderboard"
+      at        = "2030-07-21T17:00:00"
+      min_tasks = 9
+      max_tasks = 36
+      reason    = "world-cup-final-start"
+    }
+    customer-x-prod-leaderboard-world-cup-final-end = {
+      service   = "leaderboard"
+      at        = "2030-07-21T23:00:00"
+      min_tasks = 3
+      max_tasks = 12
+      reason    = "world-cup-final-end"
+    }
+    customer-x-prod-realtime-world-cup-final-start = {
+      service   = "realtime"
+      at        = "2030-07-21T17:00:00"
+      min_tasks = 9
+      max_tasks = 36
+      reason    = "world-cup-final-start"
+    }
+    customer-x-prod-realtime-world-cup-final-end = {
+      service   = "realtime"
+      at        = "2030-07-21T23:00:00"
+      min_tasks = 3
+      max_tasks = 12
+      reason    = "world-cup-final-end"
+    }
+  }
+  threshold_schedules = {
+    world-cup-final-raise-alb-p95-latency = {
+      at     = "2030-07-21T17:00:00"
+      alarm  = "alb-p95-latency"
+      factor = 2
+      reason = "world-cup-final-raise"
+    }
+    world-cup-final-raise-alb-p99-latency = {
+      at     = "2030-07-21T17:00:00"
+      alarm  = "alb-p99-latency"
+      factor = 2
+      reason = "world-cup-final-raise"
+    }
+    world-cup-final-raise-rds-connections = {
+      at     = "2030-07-21T17:00:00"
+      alarm  = "rds-connections"
+      factor = 2
+      reason = "world-cup-final-raise"
+    }
+    world-cup-final-raise-redis-001-connections = {
+      at     = "2030-07-21T17:00:00"
+      alarm  = "redis-001-connections"
+      factor = 2
+      reason = "world-cup-final-raise"
+    }
+    world-cup-final-raise-redis-002-connections = {
+      at     = "2030-07-21T17:00:00"
+      alarm  = "redis-002-connections"
+      factor = 2
+      reason = "world-cup-final-raise"
+    }
+    world-cup-final-raise-redis-003-connections = {
+      at     = "2030-07-21T17:00:00"
+      alarm  = "redis-003-connections"
+      factor = 2
+      reason = "world-cup-final-raise"
+    }
+    world-cup-final-restore-alb-p95-latency = {
+      at     = "2030-07-21T23:00:00"
+      alarm  = "alb-p95-latency"
+      factor = 1
+      reason = "world-cup-final-restore"
+    }
+    world-cup-final-restore-alb-p99-latency = {
+      at     = "2030-07-21T23:00:00"
+      alarm  = "alb-p99-latency"
+      factor = 1
+      reason = "world-cup-final-restore"
+    }
+    world-cup-final-restore-rds-connections = {
+      at     = "2030-07-21T23:00:00"
+      alarm  = "rds-connections"
+      factor = 1
+      reason = "world-cup-final-restore"
+    }
+    world-cup-final-restore-redis-001-connections = {
+      at     = "2030-07-21T23:00:00"
+      alarm  = "redis-001-connections"
+      factor = 1
+      reason = "world-cup-final-restore"
+    }
+    world-cup-final-restore-redis-002-connections = {
+      at     = "2030-07-21T23:00:00"
+      alarm  = "redis-002-connections"
+      factor = 1
+      reason = "world-cup-final-restore"
+    }
+    world-cup-final-restore-redis-003-connections = {
+      at     = "2030-07-21T23:00:00"
+      alarm  = "redis-003-connections"
+      factor = 1
+      reason = "world-cup-final-restore"
+    }
+  }
+  schedule_group_name = "customer-x-prod-event-alarms"
 }
 
 parameters = {

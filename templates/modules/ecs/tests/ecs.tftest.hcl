@@ -69,8 +69,13 @@ variables {
     secret_arn = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rds!db-0000-AbCdEf"
   }
   redis = {
-    host = "master.acme-dev.abcdef.euw1.cache.amazonaws.com"
-    port = 6379
+    host                  = "master.acme-dev.abcdef.euw1.cache.amazonaws.com"
+    port                  = 6379
+    auth_mode             = "iam"
+    replication_group_id  = "acme-dev"
+    replication_group_arn = "arn:aws:elasticache:eu-west-1:111111111111:replicationgroup:acme-dev"
+    user_id               = "acme-dev-app"
+    user_arn              = "arn:aws:elasticache:eu-west-1:111111111111:user:acme-dev-app"
   }
   services = {
     auth = {
@@ -196,14 +201,33 @@ run "dev_like" {
 
   assert {
     condition = { for e in jsondecode(aws_ecs_task_definition.this["auth"].container_definitions)[0].environment : e.name => e.value } == {
-      LOG_LEVEL  = "debug"
-      DB_HOST    = "acme-dev.abcdefghijkl.eu-west-1.rds.amazonaws.com"
-      DB_PORT    = "5432"
-      DB_NAME    = "game"
-      REDIS_HOST = "master.acme-dev.abcdef.euw1.cache.amazonaws.com"
-      REDIS_PORT = "6379"
+      LOG_LEVEL                  = "debug"
+      DB_HOST                    = "acme-dev.abcdefghijkl.eu-west-1.rds.amazonaws.com"
+      DB_PORT                    = "5432"
+      DB_NAME                    = "game"
+      REDIS_HOST                 = "master.acme-dev.abcdef.euw1.cache.amazonaws.com"
+      REDIS_PORT                 = "6379"
+      REDIS_TLS                  = "true"
+      REDIS_AUTH_MODE            = "iam"
+      REDIS_USER                 = "acme-dev-app"
+      REDIS_REPLICATION_GROUP_ID = "acme-dev"
     }
-    error_message = "plain variables plus the database and Redis endpoints"
+    error_message = "plain variables plus the database endpoint and the cache's endpoint, TLS, IAM user and replication group"
+  }
+
+  assert {
+    condition = alltrue([for name in ["auth", "realtime"] : jsondecode(aws_iam_role_policy.task_redis[name].policy).Statement == [{
+      Sid      = "ConnectToCacheAsAppUser"
+      Effect   = "Allow"
+      Action   = ["elasticache:Connect"]
+      Resource = ["arn:aws:elasticache:eu-west-1:111111111111:replicationgroup:acme-dev", "arn:aws:elasticache:eu-west-1:111111111111:user:acme-dev-app"]
+    }]])
+    error_message = "every task role may connect to exactly the cache's replication group as exactly the app user"
+  }
+
+  assert {
+    condition     = length([for e in jsondecode(aws_ecs_task_definition.this["auth"].container_definitions)[0].secrets : e if e.name == "REDIS_AUTH_TOKEN"]) == 0
+    error_message = "no AUTH token with IAM authentication"
   }
 
   assert {
@@ -289,6 +313,11 @@ run "prod_like_no_data_stores" {
   }
 
   assert {
+    condition     = length(aws_iam_role_policy.task_redis) == 0
+    error_message = "no cache permission without a cache"
+  }
+
+  assert {
     condition     = keys(aws_iam_role_policy.execution) == ["auth"]
     error_message = "without secrets or a database an execution role needs no inline policy"
   }
@@ -320,6 +349,68 @@ run "database_without_managed_secret" {
     condition     = length([for s in jsondecode(aws_iam_role_policy.execution["realtime"].policy).Statement : s if s.Sid == "ReadDatabaseSecret"]) == 0
     error_message = "no Secrets Manager access without a secret"
   }
+}
+
+run "redis_auth_token" {
+  command = plan
+
+  variables {
+    redis = {
+      host                     = "master.acme-dev.abcdef.euw1.cache.amazonaws.com"
+      port                     = 6379
+      auth_mode                = "auth_token"
+      auth_token_parameter_arn = "arn:aws:ssm:eu-west-1:111111111111:parameter/acme/dev/redis/auth-token"
+    }
+  }
+
+  assert {
+    condition     = { for e in jsondecode(aws_ecs_task_definition.this["realtime"].container_definitions)[0].secrets : e.name => e.valueFrom if e.name == "REDIS_AUTH_TOKEN" } == { REDIS_AUTH_TOKEN = "arn:aws:ssm:eu-west-1:111111111111:parameter/acme/dev/redis/auth-token" }
+    error_message = "the AUTH token reaches the containers as an ECS secret from SSM"
+  }
+
+  assert {
+    condition     = length([for e in jsondecode(aws_ecs_task_definition.this["realtime"].container_definitions)[0].environment : e if contains(["REDIS_AUTH_TOKEN", "REDIS_USER"], e.name)]) == 0 && one([for e in jsondecode(aws_ecs_task_definition.this["realtime"].container_definitions)[0].environment : e.value if e.name == "REDIS_AUTH_MODE"]) == "auth_token"
+    error_message = "the token is never a plain variable; no IAM user in auth_token mode"
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.execution["realtime"].policy).Statement : s.Resource if s.Sid == "ReadCacheAuthToken"]) == "arn:aws:ssm:eu-west-1:111111111111:parameter/acme/dev/redis/auth-token"
+    error_message = "the execution role reads exactly the token parameter"
+  }
+
+  assert {
+    condition     = length(aws_iam_role_policy.task_redis) == 0
+    error_message = "no elasticache:Connect without IAM authentication"
+  }
+}
+
+run "redis_iam_needs_the_user" {
+  command = plan
+
+  variables {
+    redis = {
+      host      = "master.acme-dev.abcdef.euw1.cache.amazonaws.com"
+      port      = 6379
+      auth_mode = "iam"
+    }
+  }
+
+  expect_failures = [var.redis]
+}
+
+run "redis_token_must_be_a_parameter_arn" {
+  command = plan
+
+  variables {
+    redis = {
+      host                     = "master.acme-dev.abcdef.euw1.cache.amazonaws.com"
+      port                     = 6379
+      auth_mode                = "auth_token"
+      auth_token_parameter_arn = "not-a-secret-reference-0123456789"
+    }
+  }
+
+  expect_failures = [var.redis]
 }
 
 run "apply" {

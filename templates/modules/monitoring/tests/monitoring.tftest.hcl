@@ -166,6 +166,52 @@ run "prod_alarm_arns" {
     condition     = output.dashboard_name == "acme-prod"
     error_message = "The dashboard is named after the environment."
   }
+
+  assert {
+    condition     = keys(output.alarm_definitions) == keys(output.alarm_arns)
+    error_message = "alarm_definitions describes every alarm, by the same keys."
+  }
+
+  assert {
+    condition = output.alarm_definitions["rds-cpu"] == {
+      AlarmName          = "acme-prod-rds-cpu"
+      AlarmDescription   = aws_cloudwatch_metric_alarm.metric["rds-cpu"].alarm_description
+      ActionsEnabled     = true
+      AlarmActions       = ["arn:aws:sns:eu-west-1:111111111111:acme-prod-alerts"]
+      OKActions          = ["arn:aws:sns:eu-west-1:111111111111:acme-prod-alerts"]
+      Namespace          = "AWS/RDS"
+      MetricName         = "CPUUtilization"
+      Dimensions         = [{ Name = "DBInstanceIdentifier", Value = "acme-prod-postgres" }]
+      Statistic          = "Average"
+      Period             = 60
+      EvaluationPeriods  = 5
+      DatapointsToAlarm  = 3
+      ComparisonOperator = "GreaterThanThreshold"
+      Threshold          = 80
+      TreatMissingData   = "missing"
+    }
+    error_message = "A metric alarm's definition is the complete PutMetricAlarm request, matching the resource."
+  }
+
+  assert {
+    condition     = output.alarm_definitions["alb-p95-latency"].ExtendedStatistic == "p95" && !contains(keys(output.alarm_definitions["alb-p95-latency"]), "Statistic")
+    error_message = "Percentile alarms carry ExtendedStatistic and no Statistic."
+  }
+
+  assert {
+    condition = (
+      output.alarm_definitions["alb-5xx-rate"].Threshold == 2 &&
+      output.alarm_definitions["alb-5xx-rate"].Metrics[0] == { Id = "result", Expression = "IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)", Label = "ELB 5xx %", ReturnData = true } &&
+      output.alarm_definitions["alb-5xx-rate"].Metrics[1].MetricStat.Metric.MetricName == "HTTPCode_ELB_5XX_Count" &&
+      !contains(keys(output.alarm_definitions["alb-5xx-rate"]), "Namespace")
+    )
+    error_message = "A metric-math alarm's definition carries its metric queries."
+  }
+
+  assert {
+    condition     = alltrue([for key, d in output.alarm_definitions : d.Threshold == (contains(keys(aws_cloudwatch_metric_alarm.metric), key) ? aws_cloudwatch_metric_alarm.metric[key].threshold : aws_cloudwatch_metric_alarm.math[key].threshold)])
+    error_message = "Every definition has the threshold the alarm resource has."
+  }
 }
 
 # dev-like: no database, no cache, no WAF, no Container Insights, no dashboard

@@ -39,6 +39,8 @@ variables {
   ecs_exec            = true
   ecs_cluster_arn     = "arn:aws:ecs:eu-west-1:111111111111:cluster/acme-prod"
   kms_key_arn         = "arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000000"
+  bastion_enabled     = true
+  bastion_instance_id = "i-0123456789abcdef0"
 }
 
 run "roles_require_mfa" {
@@ -73,9 +75,30 @@ run "roles_require_mfa" {
   }
 
   assert {
+    condition     = [for s in data.aws_iam_policy_document.admin[0].statement : s.resources if s.sid == "SessionManagerOnBastion"] == [toset(["arn:aws:ec2:eu-west-1:111111111111:instance/i-0123456789abcdef0"])]
+    error_message = "Admins may start Session Manager sessions on the bastion instance and on no other."
+  }
+
+  assert {
+    condition = alltrue([for s in data.aws_iam_policy_document.admin[0].statement :
+      alltrue([for r in s.resources : !startswith(r, "arn:aws:ec2:") || r == "arn:aws:ec2:eu-west-1:111111111111:instance/i-0123456789abcdef0"])
+    ])
+    error_message = "No admin statement reaches any instance but the bastion."
+  }
+
+  assert {
     condition = anytrue([for s in data.aws_iam_policy_document.admin[0].statement :
-    s.sid == "SessionManagerOnCustomerInstances" && anytrue([for c in s.condition : c.variable == "aws:ResourceTag/customer" && contains(c.values, "acme")])])
-    error_message = "Session Manager is limited to instances tagged with the customer."
+      s.sid == "InstanceConnectToBastion" && s.resources == toset(["arn:aws:ec2:eu-west-1:111111111111:instance/i-0123456789abcdef0"])
+    ])
+    error_message = "EC2 Instance Connect keys only for the bastion."
+  }
+
+  assert {
+    condition = one([for s in data.aws_iam_policy_document.readonly[0].statement : s.effect if s.sid == "NoSessionsOrCommands"]) == "Deny" && alltrue([
+      for a in ["ssm:StartSession", "ssm:SendCommand", "ecs:ExecuteCommand", "ec2-instance-connect:SendSSHPublicKey"] :
+      contains(one([for s in data.aws_iam_policy_document.readonly[0].statement : s.actions if s.sid == "NoSessionsOrCommands"]), a)
+    ]) && aws_iam_role_policy.readonly[0].name == "no-sessions"
+    error_message = "The read-only role is denied every way into an instance or container."
   }
 
   assert {
@@ -96,6 +119,52 @@ run "readonly_only" {
     condition     = keys(aws_iam_role.this) == ["readonly"] && length(aws_iam_role_policy.admin) == 0
     error_message = "No admin role without admin principals."
   }
+}
+
+run "no_bastion" {
+  command = plan
+
+  variables {
+    bastion_enabled     = false
+    bastion_instance_id = null
+  }
+
+  assert {
+    condition     = length([for s in data.aws_iam_policy_document.admin[0].statement : s if contains(s.actions, "ssm:StartSession") || contains(s.actions, "ec2-instance-connect:SendSSHPublicKey")]) == 0
+    error_message = "Without a bastion, admins may start no session on any instance."
+  }
+
+  assert {
+    condition     = anytrue([for s in data.aws_iam_policy_document.admin[0].statement : s.sid == "EcsExecInCustomerCluster"])
+    error_message = "ECS Exec stays."
+  }
+}
+
+run "no_bastion_no_exec" {
+  command = plan
+
+  variables {
+    bastion_enabled     = false
+    bastion_instance_id = null
+    ecs_exec            = false
+    ecs_cluster_arn     = null
+    kms_key_arn         = null
+  }
+
+  assert {
+    condition     = length(aws_iam_role_policy.admin) == 0 && contains(keys(aws_iam_role.this), "admin")
+    error_message = "An admin role with nothing to operate gets no (empty) inline policy."
+  }
+}
+
+run "bad_bastion_id" {
+  command = plan
+
+  variables {
+    bastion_instance_id = "bastion"
+  }
+
+  expect_failures = [var.bastion_instance_id]
 }
 
 run "bad_principal" {

@@ -3,6 +3,7 @@ mock_provider "aws" {
     defaults = {
       value = "mock-auth-token-0123456789abcdef"
       type  = "SecureString"
+      arn   = "arn:aws:ssm:eu-west-1:111111111111:parameter/acme/dev/redis/auth-token"
     }
   }
 
@@ -193,6 +194,25 @@ run "apply_outputs" {
   assert {
     condition     = output.user_group_id == "acme-dev" && output.app_user_id == "acme-dev-app" && output.port == 6379
     error_message = "Outputs for IAM mode."
+  }
+
+  assert {
+    condition     = output.auth_token_parameter_arn == null && output.app_user_arn == "arn:aws:elasticache:eu-west-1:111111111111:user:mock"
+    error_message = "IAM mode: the user ARN for elasticache:Connect, no token parameter."
+  }
+}
+
+run "apply_outputs_auth_token" {
+  command = apply
+
+  variables {
+    auth_mode                 = "auth_token"
+    auth_token_parameter_name = "/acme/dev/redis/auth-token"
+  }
+
+  assert {
+    condition     = output.auth_token_parameter_arn == "arn:aws:ssm:eu-west-1:111111111111:parameter/acme/dev/redis/auth-token" && output.app_user_id == null
+    error_message = "AUTH token mode: the parameter's ARN (for the services' ECS secret), no IAM user."
   }
 }
 

@@ -28,10 +28,23 @@ locals {
   database_secrets = {
     for key in local.database_secret_keys : "DB_${upper(key)}" => "${local.database_secret_arn}:${key}::"
   }
-  redis_environment = var.redis == null ? {} : {
-    REDIS_HOST = var.redis.host
-    REDIS_PORT = tostring(var.redis.port)
-  }
+  # The cache only accepts TLS. With IAM auth a client signs a short-lived token for the replication
+  # group as REDIS_USER with the task role's credentials; with an AUTH token it reads REDIS_AUTH_TOKEN.
+  redis_mode = try(var.redis.auth_mode, "none")
+  redis_environment = var.redis == null ? {} : merge(
+    {
+      REDIS_HOST      = var.redis.host
+      REDIS_PORT      = tostring(var.redis.port)
+      REDIS_TLS       = "true"
+      REDIS_AUTH_MODE = var.redis.auth_mode
+    },
+    local.redis_mode != "iam" ? {} : {
+      REDIS_USER                 = var.redis.user_id
+      REDIS_REPLICATION_GROUP_ID = var.redis.replication_group_id
+    },
+  )
+  redis_token_parameter_arns = local.redis_mode == "auth_token" ? [var.redis.auth_token_parameter_arn] : []
+  redis_secrets              = { for arn in local.redis_token_parameter_arns : "REDIS_AUTH_TOKEN" => arn }
 
   containers = {
     for name, s in var.services : name => {
@@ -46,7 +59,7 @@ locals {
         appProtocol   = "http"
       }]
       environment            = [for key, value in merge(s.environment, local.database_environment, local.redis_environment) : { name = key, value = value }]
-      secrets                = [for key, value in merge(s.secrets, local.database_secrets) : { name = key, valueFrom = value }]
+      secrets                = [for key, value in merge(s.secrets, local.database_secrets, local.redis_secrets) : { name = key, valueFrom = value }]
       readonlyRootFilesystem = s.read_only_root_filesystem
       # a read-only root still gets a writable, task-local /tmp
       mountPoints     = s.read_only_root_filesystem ? [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }] : []
@@ -74,7 +87,8 @@ locals {
 
   kms_via_services = ["ssm.${local.region}.amazonaws.com", "secretsmanager.${local.region}.amazonaws.com"]
 
-  # What each task's execution role must read to start it: its own SSM parameters and the database secret.
+  # What each task's execution role must read to start it: its own SSM parameters, the database secret
+  # and the cache's AUTH token parameter.
   execution_statements = {
     for name, s in var.services : name => concat(
       length(s.secrets) == 0 ? [] : [{
@@ -89,7 +103,13 @@ locals {
         Action   = ["secretsmanager:GetSecretValue"]
         Resource = local.database_secret_arn
       }],
-      length(s.secrets) == 0 && var.database == null ? [] : [{
+      [for arn in local.redis_token_parameter_arns : {
+        Sid      = "ReadCacheAuthToken"
+        Effect   = "Allow"
+        Action   = ["ssm:GetParameters"]
+        Resource = arn
+      }],
+      length(s.secrets) == 0 && var.database == null && local.redis_mode != "auth_token" ? [] : [{
         Sid       = "DecryptWithCustomerKey"
         Effect    = "Allow"
         Action    = ["kms:Decrypt"]
@@ -164,14 +184,14 @@ resource "aws_iam_role_policy_attachment" "execution" {
 
 resource "aws_iam_role_policy" "execution" {
   # keyed by what is known at plan time (the database secret ARN may not be)
-  for_each = { for name, s in var.services : name => local.execution_statements[name] if length(s.secrets) > 0 || var.database != null }
+  for_each = { for name, s in var.services : name => local.execution_statements[name] if length(s.secrets) > 0 || var.database != null || local.redis_mode == "auth_token" }
 
   name   = "read-secrets"
   role   = aws_iam_role.execution[each.key].id
   policy = jsonencode({ Version = "2012-10-17", Statement = each.value })
 }
 
-# The application's own role: no permissions unless ECS Exec is on.
+# The application's own role: only elasticache:Connect (IAM-authenticated cache) and ECS Exec's channels.
 resource "aws_iam_role" "task" {
   for_each = var.services
 
@@ -187,6 +207,24 @@ resource "aws_iam_role" "task" {
         StringEquals = { "aws:SourceAccount" = local.account_id }
         ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:ecs:${local.region}:${local.account_id}:*" }
       }
+    }]
+  })
+}
+
+# IAM authentication to the cache: connect as exactly the application user, to exactly this
+# replication group (ElastiCache checks both resources on every connection).
+resource "aws_iam_role_policy" "task_redis" {
+  for_each = local.redis_mode == "iam" ? var.services : {}
+
+  name = "redis-connect"
+  role = aws_iam_role.task[each.key].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "ConnectToCacheAsAppUser"
+      Effect   = "Allow"
+      Action   = ["elasticache:Connect"]
+      Resource = [var.redis.replication_group_arn, var.redis.user_arn]
     }]
   })
 }

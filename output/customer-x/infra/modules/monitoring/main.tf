@@ -413,3 +413,65 @@ resource "aws_cloudwatch_metric_alarm" "math" {
     Name = "${var.name}-${each.key}"
   }
 }
+
+# --- full alarm definitions ------------------------------------------------------------------------
+# Every alarm as a CloudWatch PutMetricAlarm request, built from the same locals as the resources
+# above. PutMetricAlarm replaces a whole alarm, so whoever re-puts one (the scaling_events unit
+# raises thresholds for a traffic event and restores them after) must send all of it.
+
+locals {
+  alarm_actions = {
+    ActionsEnabled = true
+    AlarmActions   = [var.alarm_topic_arn]
+    OKActions      = [var.alarm_topic_arn]
+  }
+
+  metric_alarm_definitions = {
+    for key, a in local.metric_alarms : key => merge(
+      local.alarm_actions,
+      {
+        AlarmName          = "${var.name}-${key}"
+        AlarmDescription   = a.description
+        Namespace          = a.namespace
+        MetricName         = a.metric_name
+        Dimensions         = [for name, value in a.dimensions : { Name = name, Value = value }]
+        Period             = var.period_seconds
+        EvaluationPeriods  = var.evaluation_periods
+        DatapointsToAlarm  = var.datapoints_to_alarm
+        ComparisonOperator = a.comparison
+        Threshold          = a.threshold
+        TreatMissingData   = a.treat_missing_data
+      },
+      # exactly one of the two statistics (null is not a valid value in the request)
+      { for name, value in { Statistic = a.statistic, ExtendedStatistic = a.extended_statistic } : name => value if value != null },
+    )
+  }
+
+  math_alarm_definitions = {
+    for key, a in local.math_alarms : key => merge(local.alarm_actions, {
+      AlarmName          = "${var.name}-${key}"
+      AlarmDescription   = a.description
+      EvaluationPeriods  = a.evaluation_periods
+      DatapointsToAlarm  = a.datapoints_to_alarm
+      ComparisonOperator = a.comparison
+      Threshold          = a.threshold
+      TreatMissingData   = a.treat_missing_data
+      Metrics = concat(
+        [{ Id = "result", Expression = a.expression, Label = a.label, ReturnData = true }],
+        [for m in a.metrics : {
+          Id         = m.id
+          ReturnData = false
+          MetricStat = {
+            Metric = {
+              Namespace  = m.namespace
+              MetricName = m.metric_name
+              Dimensions = [for name, value in m.dimensions : { Name = name, Value = value }]
+            }
+            Period = a.period
+            Stat   = m.stat
+          }
+        }],
+      )
+    })
+  }
+}

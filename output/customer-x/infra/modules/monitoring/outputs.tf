@@ -13,3 +13,8 @@ output "alarm_arns" {
     { for key, alarm in aws_cloudwatch_metric_alarm.math : key => alarm.arn },
   )
 }
+
+output "alarm_definitions" {
+  description = "Every alarm as a complete CloudWatch PutMetricAlarm request (PascalCase JSON fields), by key; what the scaling_events unit re-puts with raised thresholds during an event and restores after."
+  value       = merge(local.metric_alarm_definitions, local.math_alarm_definitions)
+}
