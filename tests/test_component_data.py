@@ -419,7 +419,7 @@ def test_module_terraform_test(module, tmp_path):
 
 
 def test_redis_events_go_to_the_alert_topic(tmp_path):
-    from tests.support import copy_repo, edit_manifest, render_tree, unit_inputs
+    from tests.support import copy_repo, render_tree, unit_inputs
 
     project = copy_repo(tmp_path / "repo")
     assert unit_inputs(render_tree(project), "prod", "redis")["notification_topic_arn"] == \

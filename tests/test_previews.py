@@ -169,7 +169,7 @@ def test_prod_may_not_have_previews(project):
 def test_expired_preview_fails_and_says_how_to_remove_it(project, monkeypatch):
     monkeypatch.setenv("FGEN_NOW", "2027-07-01T00:00:00Z")
     message = render_error(project)
-    assert f"customers/customer-x/dev.yaml:" in message
+    assert "customers/customer-x/dev.yaml:" in message
     assert f"previews.{BRANCH}.expires: preview '{BRANCH}' expired on 2027-06-30" in message
     assert f"cd output/customer-x/infra/environments/dev/previews/{SLUG} && terragrunt destroy" in message
     assert f"fgen preview remove customer-x {BRANCH}" in message and "--allow-unit-removal" in message

@@ -9,12 +9,12 @@ import re
 import pygohcl
 import pytest
 
-from generator.components import BY_NAME
 from generator.components.base import expect_set
 from generator.graph import topological, unit_graph
 from generator.resolve import resolve_customer
-from generator.terraform import harness_files
+from generator.terraform import environment_test_file
 from generator.tfassert import assertions_file, mock_blocks
+from generator.units import environment_units
 from tests.support import edit_manifest
 
 
@@ -24,7 +24,7 @@ def _env(project, name: str):
 
 def _runs(project, name: str) -> dict:
     env = _env(project, name)
-    text = assertions_file(env, harness_files(project, env)["tests/environment.tftest.hcl"])
+    text = assertions_file(env, environment_test_file(env))
     return pygohcl.loads(text)["run"]
 
 
@@ -43,14 +43,16 @@ def _condition(run: dict, pattern: str) -> str:
 @pytest.mark.parametrize("environment", ["dev", "prod"])
 def test_one_apply_run_per_unit_in_dependency_order(project, environment):
     env = _env(project, environment)
-    text = assertions_file(env, harness_files(project, env)["tests/environment.tftest.hcl"])
+    text = assertions_file(env, environment_test_file(env))
     runs = pygohcl.loads(text)["run"]
     order = re.findall(r'^run "([a-z0-9_]+)"', text, re.M)  # file order (the parsed dict is sorted)
-    graph = unit_graph(env)
+    label = {unit: unit.replace("/", "__").replace("-", "_") for unit in unit_graph(env)}  # previews/<slug>
+    graph = {label[u]: [label[d] for d in deps] for u, deps in unit_graph(env).items()}
     assert order == topological(graph) and sorted(runs) == sorted(graph)
-    for label, run in runs.items():
+    modules = {label[u.name]: u.module for u in environment_units(env)}
+    for name, run in runs.items():
         assert run["command"] == "apply"
-        assert run["module"]["source"] == f"./modules/{BY_NAME[label].module}"
+        assert run["module"]["source"] == f"./modules/{modules[name]}"
     position = {label: i for i, label in enumerate(order)}
     for label, deps in graph.items():
         for dep in deps:
@@ -81,7 +83,7 @@ def test_variables_are_the_units_inputs_with_dependencies_read_from_earlier_runs
 
 def test_the_file_reuses_the_environment_tests_mock_providers(project):
     env = _env(project, "prod")
-    environment_test = harness_files(project, env, {"aws_kms_key"})["tests/environment.tftest.hcl"]
+    environment_test = environment_test_file(env, {"aws_kms_key"})
     text = assertions_file(env, environment_test)
     assert text.startswith(mock_blocks(environment_test))
     assert text.count('mock_provider "aws"') == 3 and 'arn:aws:kms:eu-west-1:222222222222:aws_kms_key/mock' in text
