@@ -11,9 +11,7 @@ from generator.cache import ParseCache
 from generator.hcl import Output
 from generator.plainroot import _Wiring, ABSENT
 from generator.resolve import resolve_customer
-from generator.terraform import validate_environment
 from generator.validate import validate_tree
-from generator.writer import write_customer
 from tests.support import copy_repo, edit_manifest, parsed, render_tree
 
 
@@ -178,10 +176,6 @@ def test_a_customer_whose_environments_differ_only_in_bastion(project):
     assert "bastion" in parsed(tree, "infra/environments/prod.tfvars")
 
 
-@pytest.mark.terraform
-@pytest.mark.parametrize("environment", ["dev", "prod"])
-def test_plain_root_validates_and_plans_and_applies_per_environment(project, environment):
-    """terraform init -backend=false, validate, and test -var-file=environments/<env>.tfvars (mock provider)."""
-    write_customer(project, "customer-x", render_tree(project))
-    env = next(e for e in resolve_customer(project, "customer-x").environments if e.name == environment)
-    assert validate_environment(project, env, project.output_dir / "customer-x" / "infra" / "modules") == []
+# `terraform validate` and `terraform test -var-file=environments/<env>.tfvars` of this root, for dev
+# and prod: tests/test_terraform.py::test_every_environment_validates_and_plans_and_applies_under_a_mock_provider
+# (fgen validate --terraform runs on the plain root; one run of the slowest test, not three).

@@ -97,6 +97,8 @@ def test_no_module_uses_an_unknown_or_deprecated_argument(provider_schema):
 @pytest.mark.terraform
 @pytest.mark.parametrize("environment", ["dev", "prod"])
 def test_every_environment_validates_and_plans_and_applies_under_a_mock_provider(project, environment):
+    """The plain root with the environment's tfvars: init, validate, the whole-environment test (plan,
+    apply) and the per-unit assertion test (tests/assertions.tftest.hcl), all under mock providers."""
     tree = render_tree(project)
     write_customer(project, "customer-x", tree)
     customer = resolve_customer(project, "customer-x")
