@@ -5,7 +5,7 @@ Two levels, both keyed by content hashes, so neither can hide a change:
 * in memory, for one process: ``parse(text)`` returns the parse of each distinct text once, so a
   module rendered identically for a hundred customers is parsed once per worker;
 * on disk, under ``.fgen-cache/<key>/trees/``: one small file per *clean* tree, named by the hash of
-  every ``.tf``/``.hcl`` path and text in it. A no-op ``render --check`` whose planned tree hashes to
+  every parsed (``.tf``, ``.hcl``, ``.tfvars``) path and text in it. A no-op ``render --check`` whose planned tree hashes to
   a known-clean verdict skips parsing and the cross-unit checks altogether. A hand-edited file,
   another template, another manifest: another hash, a full check. Only clean verdicts are stored;
   problems are always recomputed and reported. Under ``python-hcl2/``, an empty file per text
@@ -36,6 +36,9 @@ from . import __version__
 
 ParseResult = tuple[dict[str, Any], "str | None"]
 
+#: the files parse-back reads (validate.parse_tree) and so the files a tree's verdict covers
+PARSED_SUFFIXES = (".tf", ".hcl", ".tfvars")
+
 
 def _dist_version(name: str) -> str:
     try:
@@ -57,10 +60,10 @@ def cache_key() -> str:
 
 
 def tree_digest(tree: dict[str, str], prefix: str, second_parser: bool) -> str:
-    """The hash of everything a tree's verdict depends on (besides fgen's version)."""
+    """The hash of every file a tree's verdict depends on (besides fgen's version)."""
     digest = hashlib.sha256(f"{prefix}\0{int(second_parser)}\0".encode())
     for path in sorted(tree):
-        if path.endswith((".tf", ".hcl")):
+        if path.endswith(PARSED_SUFFIXES):
             digest.update(path.encode("utf-8") + b"\0")
             digest.update(hashlib.sha256(tree[path].encode("utf-8")).digest())
     return digest.hexdigest()

@@ -205,21 +205,33 @@ class _Wiring:
         return all(k in v for v in values.values() for k in wired)
 
     def _either(self, values: dict[Any, Any], acc: str, where: str) -> tuple[str, dict[Any, Any]]:
-        """A reference in some environments, a plain value in others: a flag chooses."""
-        wired = {e: v for e, v in values.items() if _has_ref(v)}
-        if len({_shape(v) for v in wired.values()}) > 1 or not all(isinstance(e, str) for e in values):
-            raise _Unsupported(where, "takes different module outputs in different environments; the plain "
-                               "Terraform root can only choose between one set of outputs and a plain value")
-        expr, residues = self.wire(wired, acc, where)
-        self.flags[where] = {e: e in wired for e in values}
-        out = {e: (v if e not in wired else residues[e]) for e, v in values.items()}
-        out = {e: (None if r is ABSENT else r) for e, r in out.items()}
+        """Outputs in some environments (maybe different ones), a plain value in others: flags choose.
+
+        Environments whose references have the same shape share one wiring; the first such group
+        is chosen by the flag ``where``, the next ones by ``where/2``, ``where/3``...
+        """
+        if not all(isinstance(e, str) for e in values):
+            raise _Unsupported(where, "takes different module outputs for different keys of one map; the plain "
+                               "Terraform root cannot choose between them")
+        groups: dict[tuple, dict[Any, Any]] = {}
+        for e, v in values.items():
+            if _has_ref(v):
+                groups.setdefault(_shape(v), {})[e] = v
+        out: dict[Any, Any] = {e: v for e, v in values.items() if not _has_ref(v)}
+        choices = []
+        for index, wired in enumerate(groups.values(), start=1):
+            name = where if index == 1 else f"{where}/{index}"
+            expr, residues = self.wire(wired, acc, where)
+            self.flags[name] = {e: e in wired for e in values}
+            out.update({e: (None if residues[e] is ABSENT else residues[e]) for e in wired})
+            choices.append((expr, f"var.{FLAGS}[{encode(name)}]"))
         # Not `flag ? expr : acc`: a conditional unifies the types of both branches, and an object
         # with the outputs merged in and the plain value (null, or the object without them) do not
         # unify. Each for-expression below evaluates its body only when its condition holds.
-        flag = f"var.{FLAGS}[{encode(where)}]"
-        return (f"one(concat(\n[for _ in [1] : {expr} if {flag}],\n[for _ in [1] : {acc} if !{flag}],\n))",
-                out)
+        none = " && ".join(f"!{flag}" for _, flag in choices)
+        arms = [f"[for _ in [1] : {expr} if {flag}],\n" for expr, flag in choices]
+        arms.append(f"[for _ in [1] : {acc} if {none}],\n")
+        return "one(concat(\n" + "".join(arms) + "))", {e: out[e] for e in values}
 
     def _list(self, values: dict[Any, Any], acc: str, where: str) -> tuple[str, dict[Any, Any]]:
         n = len(next(iter(values.values())))

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cache import ParseCache, tree_digest
+from .cache import PARSED_SUFFIXES, ParseCache, tree_digest
 from .errors import Problem
 
 _DEP_REF = re.compile(r"\bdependency\.([A-Za-z_][A-Za-z0-9_-]*)\.outputs\.([A-Za-z_][A-Za-z0-9_-]*)")
@@ -29,7 +29,7 @@ class ParsedTree:
 def parse_tree(tree: dict[str, str], prefix: str, cache: ParseCache) -> ParsedTree:
     parsed = ParsedTree()
     for path, text in sorted(tree.items()):
-        if not path.endswith((".tf", ".hcl", ".tfvars")):
+        if not path.endswith(PARSED_SUFFIXES):
             continue
         result, error = cache.parse(text)
         if error:

@@ -60,3 +60,15 @@ def parsed(tree: dict[str, str], path: str) -> dict[str, Any]:
 
 def unit_inputs(tree: dict[str, str], env: str, unit: str) -> dict[str, Any]:
     return parsed(tree, f"infra/environments/{env}/{unit}/terragrunt.hcl")["inputs"]
+
+
+def drop_previews(project: Project, customer: str = "customer-x", env: str = "dev") -> None:
+    """Remove the example's feature-branch previews (as `fgen preview remove` does): tests that move
+    the clock past their expiry date, or turn off a service they run, start without them."""
+    from generator.preview_edit import remove_entry
+
+    path = project.customers_dir / customer / f"{env}.yaml"
+    text = path.read_text(encoding="utf-8")
+    for branch in (yaml.safe_load(text) or {}).get("previews") or {}:
+        text = remove_entry(text, str(path), branch)
+    path.write_text(text, encoding="utf-8")

@@ -14,7 +14,7 @@ from generator.components import BY_NAME
 from generator.components.network import INTERFACE_SERVICES, SecurityGroups
 from generator.errors import FgenError
 from generator.terraform import terraform_env
-from tests.support import REPO, copy_repo, edit_manifest, render_tree, unit_inputs
+from tests.support import REPO, copy_repo, drop_previews, edit_manifest, render_tree, unit_inputs
 
 MODULES = REPO / "templates" / "modules"
 RULE_TYPES = ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
@@ -253,6 +253,7 @@ def test_vpc_endpoints_off_removes_unit(tmp_path):
 
 def test_disabled_service_gets_no_security_group(tmp_path):
     project = copy_repo(tmp_path)
+    drop_previews(project)  # the example preview runs leaderboard
     edit_manifest(project, "customer-x", "dev.yaml", {"services": {"leaderboard": {"enabled": False}}})
     tree = render_tree(project)
     assert set(unit_inputs(tree, "dev", "security_groups")["services"]) == {"auth", "game-logic", "realtime"}

@@ -24,7 +24,7 @@ from generator.errors import FgenError
 from generator.hcl import Output
 from generator.resolve import resolve_customer
 from generator.terraform import terraform_env
-from tests.support import REPO, copy_repo, edit_manifest, parsed, render_tree, unit_inputs
+from tests.support import REPO, copy_repo, drop_previews, edit_manifest, parsed, render_tree, unit_inputs
 
 MODULES = REPO / "templates" / "modules"
 CUSTOMER = "customers/customer-x"
@@ -82,9 +82,18 @@ def pinned_now(monkeypatch):
     monkeypatch.setenv(NOW_ENV, NOW)
 
 
+@pytest.fixture
+def project(project):
+    """The conftest copy without the example's preview: these tests set the clock to 2030, after it expired."""
+    drop_previews(project)
+    return project
+
+
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory) -> dict[str, str]:
-    return render_tree(copy_repo(tmp_path_factory.mktemp("ops")))
+    project = copy_repo(tmp_path_factory.mktemp("ops"))
+    drop_previews(project)
+    return render_tree(project)
 
 
 # --- alerts ---------------------------------------------------------------------------------------

@@ -96,6 +96,10 @@ def test_a_clean_tree_is_not_checked_twice_and_a_changed_one_is(project):
     third = ParseCache(project.cache_dir)
     problems = [str(p) for p in validate_tree(edited, "output/customer-x", third)]
     assert third.tree_hits == 0 and any("declares no variable 'azcount'" in p for p in problems)
+    # a tfvars file is part of the verdict too
+    tfvars = "infra/environments/dev.tfvars"
+    odd = dict(tree, **{tfvars: tree[tfvars] + "\nno_such_variable = 1\n"})
+    assert any("no_such_variable" in str(p) for p in validate_tree(odd, "output/customer-x", ParseCache(project.cache_dir)))
     # problems are never remembered: the same broken tree is checked (and fails) again
     fourth = ParseCache(project.cache_dir)
     assert validate_tree(edited, "output/customer-x", fourth) and fourth.tree_hits == 0

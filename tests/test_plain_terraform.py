@@ -56,8 +56,10 @@ def test_dev_tfvars_turns_off_what_dev_lacks(tree):
     dev = parsed(tree, "infra/environments/dev.tfvars")
     prod = parsed(tree, "infra/environments/prod.tfvars")
     preview = _label(next(u for u in _units(tree, "dev") if u.startswith("previews/")))
-    assert dev["enabled"] == {"bastion": True, "dr": False, "codedeploy": False, "backup": False, preview: True}
-    assert prod["enabled"] == {"bastion": False, "dr": True, "codedeploy": True, "backup": True, preview: False}
+    assert dev["enabled"] == {"bastion": True, "dr": False, "codedeploy": False, "backup": False, preview: True,
+                              "dns_records": False, "operator_access": True, "scaling_events": False}
+    assert prod["enabled"] == {"bastion": False, "dr": True, "codedeploy": True, "backup": True, preview: False,
+                               "dns_records": True, "operator_access": False, "scaling_events": True}
     assert "dr" not in dev and "bastion" in dev and "bastion" not in prod
     # every value of a unit that is not another unit's output is in the environment's tfvars
     rds = pygohcl.loads(tree["infra/environments/prod/rds/terragrunt.hcl"])["inputs"]
@@ -131,12 +133,18 @@ def test_wiring_of_a_map_whose_entries_all_reference_the_same_outputs():
     assert residues["dev"] == {"a": {"x": 1}, "b": {"x": 2}} and residues["prod"] == {"a": {"x": 3}}
 
 
-def test_wiring_refuses_different_outputs_in_different_environments():
+def test_wiring_chooses_between_different_outputs_per_environment():
+    """e.g. Redis in IAM mode in prod (user and group outputs), AUTH-token mode in dev (a parameter ARN)."""
     wiring = _Wiring(lambda o: f"module.{o.unit}.{o.name}")
-    from generator.plainroot import _Unsupported
-
-    with pytest.raises(_Unsupported, match="different module outputs"):
-        wiring.wire({"dev": Output("kms", "key_arn"), "prod": Output("kms", "alias_arn"), "qa": None}, "var.x.k", "x.k")
+    expr, residues = wiring.wire({"dev": Output("kms", "key_arn"), "prod": Output("kms", "alias_arn"), "qa": None},
+                                 "var.x.k", "x.k")
+    assert expr == ('one(concat(\n[for _ in [1] : module.kms.key_arn if var.from_outputs["x.k"]],\n'
+                    '[for _ in [1] : module.kms.alias_arn if var.from_outputs["x.k/2"]],\n'
+                    '[for _ in [1] : var.x.k if !var.from_outputs["x.k"] && !var.from_outputs["x.k/2"]],\n))')
+    assert residues == {"dev": None, "prod": None, "qa": None}
+    assert wiring.flags == {"x.k": {"dev": True, "prod": False, "qa": False},
+                            "x.k/2": {"dev": False, "prod": True, "qa": False}}
+    wiring = _Wiring(lambda o: f"module.{o.unit}.{o.name}")
     expr, residues = wiring.wire({"dev": Output("kms", "key_arn"), "prod": Output("kms", "key_arn")}, "var.x.k", "x.k")
     assert expr == "module.kms.key_arn" and residues == {"dev": ABSENT, "prod": ABSENT}
 

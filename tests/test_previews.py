@@ -131,6 +131,15 @@ def test_preview_inputs_route_its_host_to_branch_tagged_services(tree):
     assert len({s["priority"] for s in inputs["services"].values()}) == 2
 
 
+def test_preview_services_reach_the_cache_like_dev_services(tree):
+    """The cache takes TLS and IAM auth only: a preview needs the same connection as dev's services."""
+    preview = unit_inputs(tree, "dev", f"previews/{SLUG}")["redis"]
+    assert preview == unit_inputs(tree, "dev", "ecs")["redis"]
+    assert preview["auth_mode"] == "iam" and preview["user_id"] == "dependency.redis.outputs.app_user_id"
+    module = (REPO / "templates/modules/preview/main.tf").read_text()
+    assert 'Action   = ["elasticache:Connect"]' in module and "REDIS_TLS       = \"true\"" in module
+
+
 def test_prod_rule_priorities_are_unchanged(tree):
     prod = unit_inputs(tree, "prod", "alb")["target_groups"]
     assert sorted(g["priority"] for g in prod.values()) == [10, 20, 30, 40]

@@ -298,8 +298,7 @@ def preview_inputs(env: EnvContext, branch: str, p: PreviewSettings) -> dict[str
             "matcher": alb.health_check.matcher,
         },
         "database": database,
-        "redis": ({"host": env.out("redis", "primary_endpoint_address"), "port": env.out("redis", "port")}
-                  if env.enabled("redis") else None),
+        "redis": ecs.redis(env),  # exactly what dev's services get
         "services": result,
     }
 

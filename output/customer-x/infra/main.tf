@@ -573,10 +573,14 @@ module "previews__feature_season_rewards_7b39fd" {
     port       = module.rds.port
     secret_arn = module.rds.master_user_secret_arn
   })
-  redis = {
-    host = module.redis.primary_endpoint_address
-    port = module.redis.port
-  }
+  redis = merge(var.previews__feature_season_rewards_7b39fd.redis, {
+    host                  = module.redis.primary_endpoint_address
+    port                  = module.redis.port
+    replication_group_id  = module.redis.replication_group_id
+    replication_group_arn = module.redis.replication_group_arn
+    user_id               = module.redis.app_user_id
+    user_arn              = module.redis.app_user_arn
+  })
   services = {
     for k, v in var.previews__feature_season_rewards_7b39fd.services : k => merge(v, {
       environment = merge(v.environment, {

@@ -554,6 +554,7 @@ variable "previews__feature_season_rewards_7b39fd" {
       matcher             = string
     })
     database = any
+    redis    = any
     services = any
   })
   default = null

@@ -11,6 +11,10 @@ resource "aws_route53_record" "this" {
   zone_id = var.zone_id
   name    = each.value.name
   type    = each.value.type
+  # Until fgen managed them, operators created these names by hand (the cdn unit's origin_dns_record
+  # output said what to create): take such a record over instead of failing with "already exists".
+  # A CNAME of the same name must be deleted first (Route 53 allows no other record beside it).
+  allow_overwrite = true
 
   alias {
     name                   = each.value.target_dns_name

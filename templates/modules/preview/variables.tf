@@ -121,12 +121,36 @@ variable "database" {
 }
 
 variable "redis" {
-  description = "The environment's cache (REDIS_HOST, REDIS_PORT); null without one."
+  description = "Dev's cache connection, handed to every preview service like dev's own, always over TLS (REDIS_HOST, REDIS_PORT, REDIS_TLS, REDIS_AUTH_MODE). iam: REDIS_USER and REDIS_REPLICATION_GROUP_ID to sign IAM auth tokens, and elasticache:Connect on exactly that replication group and user for the task role; auth_token: REDIS_AUTH_TOKEN as an ECS secret from the SSM parameter. null without a cache."
   type = object({
-    host = string
-    port = number
+    host                     = string
+    port                     = number
+    auth_mode                = string
+    replication_group_id     = optional(string)
+    replication_group_arn    = optional(string)
+    user_id                  = optional(string)
+    user_arn                 = optional(string)
+    auth_token_parameter_arn = optional(string)
   })
   default = null
+
+  validation {
+    condition     = try(contains(["iam", "auth_token"], var.redis.auth_mode), var.redis == null)
+    error_message = "redis.auth_mode must be iam or auth_token."
+  }
+
+  validation {
+    condition = try(var.redis.auth_mode != "iam", true) || try(
+      var.redis.replication_group_id != null && var.redis.user_id != null
+      && startswith(var.redis.replication_group_arn, "arn:") && startswith(var.redis.user_arn, "arn:"),
+    false)
+    error_message = "With auth_mode iam, redis needs replication_group_id, replication_group_arn, user_id and user_arn."
+  }
+
+  validation {
+    condition     = try(var.redis.auth_mode != "auth_token", true) || try(can(regex("^arn:[a-z-]+:ssm:[a-z0-9-]+:[0-9]{12}:parameter/", var.redis.auth_token_parameter_arn)), false)
+    error_message = "With auth_mode auth_token, redis.auth_token_parameter_arn must be the SSM parameter's ARN (never the token itself)."
+  }
 }
 
 variable "services" {

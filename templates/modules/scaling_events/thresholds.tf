@@ -38,9 +38,13 @@ resource "aws_iam_role" "thresholds" {
       Effect    = "Allow"
       Principal = { Service = "scheduler.amazonaws.com" }
       Action    = "sts:AssumeRole"
+      # Scheduler presents its schedule group's ARN as aws:SourceArn (not the schedule's): AWS
+      # documents scoping the trust to the group, never to a schedule name or prefix
       Condition = {
-        StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id }
-        ArnLike      = { "aws:SourceArn" = "arn:${data.aws_partition.current.partition}:scheduler:*:${data.aws_caller_identity.current.account_id}:schedule/${var.schedule_group_name}/*" }
+        StringEquals = {
+          "aws:SourceAccount" = data.aws_caller_identity.current.account_id
+          "aws:SourceArn"     = aws_scheduler_schedule_group.thresholds[0].arn
+        }
       }
     }]
   })

@@ -563,6 +563,9 @@ previews__feature_season_rewards_7b39fd = {
   database = {
     name = "game_feature_season_rewards_7b39fd"
   }
+  redis = {
+    auth_mode = "iam"
+  }
   services = {
     game-logic = {
       family                     = "customer-x-dev-feature-season-rewards-7b39fd-game-logic"

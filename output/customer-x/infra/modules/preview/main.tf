@@ -35,10 +35,23 @@ locals {
   database_secrets = {
     for key in local.database_secret_keys : "DB_${upper(key)}" => "${local.database_secret_arn}:${key}::"
   }
-  redis_environment = var.redis == null ? {} : {
-    REDIS_HOST = var.redis.host
-    REDIS_PORT = tostring(var.redis.port)
-  }
+  # The same cache connection as dev's services (see the ecs module): TLS only; IAM auth signs tokens
+  # as REDIS_USER for the replication group, an AUTH token arrives as an ECS secret from SSM.
+  redis_mode = try(var.redis.auth_mode, "none")
+  redis_environment = var.redis == null ? {} : merge(
+    {
+      REDIS_HOST      = var.redis.host
+      REDIS_PORT      = tostring(var.redis.port)
+      REDIS_TLS       = "true"
+      REDIS_AUTH_MODE = var.redis.auth_mode
+    },
+    local.redis_mode != "iam" ? {} : {
+      REDIS_USER                 = var.redis.user_id
+      REDIS_REPLICATION_GROUP_ID = var.redis.replication_group_id
+    },
+  )
+  redis_token_parameter_arns = local.redis_mode == "auth_token" ? [var.redis.auth_token_parameter_arn] : []
+  redis_secrets              = { for arn in local.redis_token_parameter_arns : "REDIS_AUTH_TOKEN" => arn }
 
   containers = {
     for name, s in var.services : name => {
@@ -53,7 +66,7 @@ locals {
         appProtocol   = "http"
       }]
       environment            = [for key, value in merge(s.environment, local.database_environment, local.redis_environment) : { name = key, value = value }]
-      secrets                = [for key, value in merge(s.secrets, local.database_secrets) : { name = key, valueFrom = value }]
+      secrets                = [for key, value in merge(s.secrets, local.database_secrets, local.redis_secrets) : { name = key, valueFrom = value }]
       readonlyRootFilesystem = s.read_only_root_filesystem
       mountPoints            = s.read_only_root_filesystem ? [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }] : []
       volumesFrom            = []
@@ -85,7 +98,13 @@ locals {
         Action   = ["secretsmanager:GetSecretValue"]
         Resource = local.database_secret_arn
       }],
-      length(s.secrets) == 0 && var.database == null ? [] : [{
+      [for arn in local.redis_token_parameter_arns : {
+        Sid      = "ReadCacheAuthToken"
+        Effect   = "Allow"
+        Action   = ["ssm:GetParameters"]
+        Resource = arn
+      }],
+      length(s.secrets) == 0 && var.database == null && local.redis_mode != "auth_token" ? [] : [{
         Sid       = "DecryptWithCustomerKey"
         Effect    = "Allow"
         Action    = ["kms:Decrypt"]
@@ -202,14 +221,14 @@ resource "aws_iam_role_policy_attachment" "execution" {
 }
 
 resource "aws_iam_role_policy" "execution" {
-  for_each = { for name, s in var.services : name => local.execution_statements[name] if length(s.secrets) > 0 || var.database != null }
+  for_each = { for name, s in var.services : name => local.execution_statements[name] if length(s.secrets) > 0 || var.database != null || local.redis_mode == "auth_token" }
 
   name   = "read-secrets"
   role   = aws_iam_role.execution[each.key].id
   policy = jsonencode({ Version = "2012-10-17", Statement = each.value })
 }
 
-# The application's own role: no permissions (previews get no ECS Exec).
+# The application's own role: no permissions (previews get no ECS Exec) beyond connecting to the cache.
 resource "aws_iam_role" "task" {
   for_each = var.services
 
@@ -229,6 +248,23 @@ resource "aws_iam_role" "task" {
   })
 
   tags = local.tags
+}
+
+# IAM authentication to the cache: as exactly dev's application user, to exactly its replication group.
+resource "aws_iam_role_policy" "task_redis" {
+  for_each = local.redis_mode == "iam" ? var.services : {}
+
+  name = "redis-connect"
+  role = aws_iam_role.task[each.key].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "ConnectToCacheAsAppUser"
+      Effect   = "Allow"
+      Action   = ["elasticache:Connect"]
+      Resource = [var.redis.replication_group_arn, var.redis.user_arn]
+    }]
+  })
 }
 
 resource "aws_ecs_task_definition" "this" {

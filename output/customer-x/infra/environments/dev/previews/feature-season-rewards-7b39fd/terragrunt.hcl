@@ -67,8 +67,12 @@ dependency "redis" {
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
   mock_outputs_merge_strategy_with_state  = "shallow"
   mock_outputs = {
+    app_user_arn             = "arn:aws:elasticache:eu-west-1:111111111111:user:mock-redis-app"
+    app_user_id              = "mock-redis-app"
     port                     = 6379
     primary_endpoint_address = "master.mock-redis.abcdef.euw1.cache.amazonaws.com"
+    replication_group_arn    = "arn:aws:elasticache:eu-west-1:111111111111:replicationgroup:mock-redis"
+    replication_group_id     = "mock-redis"
   }
 }
 
@@ -130,8 +134,13 @@ inputs = {
     secret_arn = dependency.rds.outputs.master_user_secret_arn
   }
   redis = {
-    host = dependency.redis.outputs.primary_endpoint_address
-    port = dependency.redis.outputs.port
+    host                  = dependency.redis.outputs.primary_endpoint_address
+    port                  = dependency.redis.outputs.port
+    auth_mode             = "iam"
+    replication_group_id  = dependency.redis.outputs.replication_group_id
+    replication_group_arn = dependency.redis.outputs.replication_group_arn
+    user_id               = dependency.redis.outputs.app_user_id
+    user_arn              = dependency.redis.outputs.app_user_arn
   }
   services = {
     game-logic = {
