@@ -37,6 +37,11 @@ def entropy(value: str) -> float:
     return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
 
 
+#: a lowercase relative file path such as an S3 state key (customer-x/dev/plain-terraform.tfstate):
+#: a backend's `key`, not a credential (base64 secrets mix cases and have no file extension)
+_FILE_PATH = re.compile(r"[a-z0-9._-]+(/[a-z0-9._-]+)+\.[a-z0-9]+")
+
+
 def looks_like_secret(key: str, value: str) -> str | None:
     """What the value looks like, or None when it does not look like a credential."""
     for label, pattern in PATTERNS:
@@ -46,7 +51,7 @@ def looks_like_secret(key: str, value: str) -> str | None:
     if AWS_SECRET.match(value) and (sensitive or entropy(value) > 4.5):
         return "an AWS secret access key"
     if sensitive and len(value) >= 12 and " " not in value and entropy(value) >= 3.3 \
-            and not value.startswith(("arn:", "/", "alias/")):
+            and not value.startswith(("arn:", "/", "alias/")) and not _FILE_PATH.fullmatch(value):
         return f"a secret (high-entropy value under '{key}')"
     return None
 

@@ -117,6 +117,7 @@ def test_credentials_are_recognised(key, value):
     ("certificate_arn", "arn:aws:acm:eu-west-1:111111111111:certificate/6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"),
     ("display_name", "Customer X Fantasy Leagues"), ("kms_key", "alias/customer-x"), ("cidr", "10.0.0.0/16"),
     ("token_validity_hours", "24"), ("image_tag", "latest-approved"), ("owner_email", "team@example.com"),
+    ("key", "customer-x/dev/plain-terraform.tfstate"),
 ])
 def test_ordinary_values_are_not_mistaken_for_credentials(key, value):
     assert looks_like_secret(key, value) is None
