@@ -76,12 +76,18 @@ locals {
     }
   }
 
+  # Only ECS tasks of this account may assume the roles (confused-deputy protection, as AWS documents
+  # for task and task execution roles).
   ecs_tasks_assume_role = {
     Version = "2012-10-17"
     Statement = [{
       Effect    = "Allow"
       Principal = { Service = "ecs-tasks.amazonaws.com" }
       Action    = "sts:AssumeRole"
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = local.account_id }
+        ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:ecs:${local.region}:${local.account_id}:*" }
+      }
     }]
   }
 
