@@ -6,6 +6,7 @@ from typing import Any
 
 from .components import CATALOGUE
 from .graph import topological, unit_graph
+from .hcl import dependency_label
 from .resolve import Customer
 
 
@@ -94,11 +95,7 @@ def architecture(env) -> list[str]:
 def unit_graph_lines(env) -> list[str]:
     graph = unit_graph(env)
     lines = ["flowchart BT"]
-    lines += [f"  {_node(u)}[{u}]" for u in topological(graph)]
-    lines += [f"  {_node(u)} --> {_node(d)}" for u in graph for d in graph[u]]
+    lines += [f"  {dependency_label(u)}[{u}]" for u in topological(graph)]
+    lines += [f"  {dependency_label(u)} --> {dependency_label(d)}" for u in graph for d in graph[u]]
     return lines
 
-
-def _node(unit: str) -> str:
-    """A Mermaid node id for a unit name (preview units are named previews/<slug>)."""
-    return unit.replace("-", "_").replace("/", "__")

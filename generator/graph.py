@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from .components import EnvContext
+from .hcl import dependency_label
 from .units import environment_units
 
 
@@ -44,10 +45,8 @@ def render_graph(env: EnvContext, fmt: str) -> str:
         lines += [f'  "{u}" -> "{d}";' for u in graph for d in graph[u]]
         return "\n".join(lines + ["}"])
     lines = ["graph LR"]
-    lines += [f"  {_id(u)}[{u}]" for u in graph]
-    lines += [f"  {_id(u)} --> {_id(d)}" for u in graph for d in graph[u]]
+    lines += [f"  {dependency_label(u)}[{u}]" for u in graph]
+    lines += [f"  {dependency_label(u)} --> {dependency_label(d)}" for u in graph for d in graph[u]]
     return "\n".join(lines)
 
 
-def _id(unit: str) -> str:
-    return unit.replace("-", "_").replace("/", "__")  # preview units are named previews/<slug>

@@ -55,8 +55,10 @@ def terragrunt_ref(ref: Output) -> str:
 
 
 def dependency_label(unit: str) -> str:
-    """The label of a unit's dependency block: unit names may hold '-', HCL traversals may not start... keep simple."""
-    return _ident(unit.replace("-", "_"))
+    """A unit's name as an HCL label and identifier, the one mapping every generated reference to a
+    unit uses (dependency blocks, plain-root module calls, test runs, diagram node ids): '-' becomes
+    '_', and the '/' of preview units (``previews/<slug>``) becomes '__'."""
+    return _ident(unit.replace("-", "_").replace("/", "__"))
 
 
 def _ident(name: str) -> str:

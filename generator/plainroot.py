@@ -27,7 +27,7 @@ import pygohcl
 
 from .components import BY_NAME
 from .errors import InputError, Problem
-from .hcl import Expression, Output, encode, encode_key
+from .hcl import Expression, Output, dependency_label, encode, encode_key
 from .project import Project
 from .resolve import Customer
 from .units import Unit, environment_units
@@ -101,9 +101,9 @@ def build_root(project: Project, customer: Customer,
     problems: list[Problem] = []
     for name in order:
         present = [e for e in envs if name in by_env[e]]
-        module = by_env[present[0]][name].module
         try:
-            call = _wire_unit(project, name, module, {e: by_env[e][name].inputs for e in present}, wiring)
+            call = _wire_unit(project, by_env[present[0]][name], {e: by_env[e][name].inputs for e in present},
+                              wiring)
         except _Unsupported as exc:
             problems.append(Problem("", 0, exc.path, exc.message))
             continue
@@ -122,18 +122,16 @@ def build_root(project: Project, customer: Customer,
     return root
 
 
-def _label(unit: str) -> str:
-    """The module label of a unit: previews/<slug> becomes previews__<slug>."""
-    return unit.replace("-", "_").replace("/", "__")
 
 
 def _module_ref(ref: Output, always: bool) -> str:
-    label = _label(ref.unit)
+    label = dependency_label(ref.unit)
     return f"module.{label}.{ref.name}" if always else f"one(module.{label}[*].{ref.name})"
 
 
-def _wire_unit(project: Project, unit: str, module: str, inputs: dict[str, dict[str, Any]],
-               wiring: "_Wiring") -> ModuleCall:
+def _wire_unit(project: Project, first: Unit, inputs: dict[str, dict[str, Any]], wiring: "_Wiring") -> ModuleCall:
+    """The module call of one unit, from its inputs in every environment that has it (``first`` is one)."""
+    unit, module = first.name, first.module
     variables = module_variables(str(project.modules_dir), module)
     keys: list[str] = []
     for values in inputs.values():
@@ -149,11 +147,8 @@ def _wire_unit(project: Project, unit: str, module: str, inputs: dict[str, dict[
             else:
                 raise _Unsupported(f"{unit}.{key}", f"set in some environments but not in {e}, and module "
                                    f"{module} has no default for it")
-    label = _label(unit)
-    component = BY_NAME.get(unit)  # None for a preview: its module needs no provider alias
-    description = component.description if component else f"Feature-branch preview {unit.split('/', 1)[-1]} (dev)"
-    call = ModuleCall(unit, label, module, description, False,
-                      tuple(component.provider_aliases) if component else (), [], [],
+    label = dependency_label(unit)
+    call = ModuleCall(unit, label, module, first.description, False, first.provider_aliases, [], [],
                       any(module_sensitive(str(project.modules_dir), module)))
     residues: dict[str, dict[str, Any]] = {e: {} for e in inputs}
     for key in keys:

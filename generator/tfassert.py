@@ -35,7 +35,7 @@ class UnitRun:
 
     @property
     def label(self) -> str:
-        return dependency_label(self.unit.name.replace("/", "__"))  # previews/<slug>: previews__<slug>
+        return dependency_label(self.unit.name)
 
 
 def unit_runs(env: EnvContext) -> list[UnitRun]:
@@ -58,7 +58,7 @@ def run_block(run: UnitRun) -> str:
     unit = run.unit
     lines = [f'run "{run.label}" {{', "  command = apply", "", "  module {",
              f'    source = "./modules/{unit.module}"', "  }"]
-    aliases = getattr(BY_NAME.get(unit.name), "provider_aliases", ())  # previews need no alias
+    aliases = unit.provider_aliases
     if aliases:  # an explicit providers map replaces the implicit default, so pass it too
         lines += ["", "  providers = {", "    aws = aws"]
         lines += [f"    aws.{a} = aws.{a}" for a in aliases]

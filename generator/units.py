@@ -38,6 +38,8 @@ class Unit:
     inputs: dict[str, Any]
     dependencies: list[Dependency]
     path: str  # relative to output/<customer>/
+    description: str = ""
+    provider_aliases: tuple[str, ...] = ()  # aws provider aliases its module needs besides the default
 
     @property
     def source(self) -> str:
@@ -78,14 +80,15 @@ def environment_units(env: EnvContext) -> list[Unit]:
         folder = f"{root}/{component.name}"
         dependencies = _dependencies(env, component.name, folder, inputs, problems)
         units.append(Unit(env.name, component.name, component.module, inputs, dependencies,
-                          f"{folder}/terragrunt.hcl"))
+                          f"{folder}/terragrunt.hcl", component.description, tuple(component.provider_aliases)))
     for branch, settings in previews(env).items():
         slug = branch_slug(branch)
         name = preview_unit_name(slug)
         inputs = preview_inputs(env, branch, settings)
         folder = preview_folder(env.name, slug)
         dependencies = _dependencies(env, name, folder, inputs, problems)
-        units.append(Unit(env.name, name, PREVIEW_MODULE, inputs, dependencies, f"{folder}/terragrunt.hcl"))
+        units.append(Unit(env.name, name, PREVIEW_MODULE, inputs, dependencies, f"{folder}/terragrunt.hcl",
+                          f"Feature-branch preview {slug} ({env.name})"))
     if problems:
         raise InputError(problems)
     return units

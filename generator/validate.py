@@ -16,6 +16,7 @@ from typing import Any
 
 from .cache import PARSED_SUFFIXES, ParseCache, tree_digest
 from .errors import Problem
+from .hcl import dependency_label
 
 _DEP_REF = re.compile(r"\bdependency\.([A-Za-z_][A-Za-z0-9_-]*)\.outputs\.([A-Za-z_][A-Za-z0-9_-]*)")
 
@@ -219,7 +220,7 @@ def plain_root_check(tree: dict[str, str], parsed: ParsedTree, prefix: str) -> l
     for path in parsed.files:
         if _unit_env(path):  # infra/environments/<env>/<unit...>/terragrunt.hcl
             parts = path.split("/")
-            units.setdefault(parts[2], set()).add("__".join(parts[3:-1]).replace("-", "_"))
+            units.setdefault(parts[2], set()).add(dependency_label("/".join(parts[3:-1])))
     for path in sorted(p for p in parsed.files if p.startswith("infra/environments/") and p.endswith(".tfvars")):
         env = path.split("/")[2].removesuffix(".tfvars")
         problems.extend(_check_tfvars(parsed.files[path], f"{prefix}/{path}", declared, calls, counted, modules,
