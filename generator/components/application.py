@@ -493,32 +493,45 @@ class Ecs(Component):
                                                 "remove it here"))
         return problems
 
-    def services(self, env: EnvContext) -> dict[str, dict[str, Any]]:
+    def identity_config(self, env: EnvContext) -> dict[str, Any]:
+        """What services need to validate players' tokens (when the user pool exists)."""
+        if not env.enabled("identity"):
+            return {}
+        return {"COGNITO_ISSUER": env.out("identity", "issuer"), "COGNITO_CLIENT_ID": env.out("identity", "client_id")}
+
+    def task(self, env: EnvContext, name: str, s: Any, family: str, log_group_name: str, image_tag: str,
+             config: dict[str, Any]) -> dict[str, Any]:
+        """One service's task: roles, logs, image, size, environment and secrets. Shared by the
+        environment's services and feature-branch previews (which run the same task under other names)."""
         arn_prefix = self.parameter_arn_prefix(env)
-        identity = ({"COGNITO_ISSUER": env.out("identity", "issuer"),
-                     "COGNITO_CLIENT_ID": env.out("identity", "client_id")} if env.enabled("identity") else {})
+        return {
+            "family": family,
+            "task_role_name": fit_name(f"{family}-task", 64),
+            "execution_role_name": fit_name(f"{family}-execution", 64),
+            "log_group_name": log_group_name,
+            "image": self.image(env, name, s),
+            "image_tag": image_tag,
+            "port": s.port,
+            "cpu": s.cpu,
+            "memory": s.memory,
+            "health_check_grace_seconds": s.health_check_grace_seconds,
+            "spot": s.spot,
+            "read_only_root_filesystem": s.read_only_root_filesystem,
+            "environment": {**dict(sorted(s.environment.items())), **config},
+            "secrets": {variable: f"{arn_prefix}/{name}/{parameter}"
+                        for variable, parameter in sorted(s.secrets.items())},
+        }
+
+    def services(self, env: EnvContext) -> dict[str, dict[str, Any]]:
+        identity = self.identity_config(env)
         result = {}
         for name, s in enabled_services(env).items():
             family = f"{env.prefix}-{name}"
             result[name] = {
-                "family": family,
-                "task_role_name": fit_name(f"{family}-task", 64),
-                "execution_role_name": fit_name(f"{family}-execution", 64),
-                "log_group_name": f"/ecs/{env.prefix}/{name}",
-                "image": self.image(env, name, s),
-                "image_tag": s.image_tag,
-                "port": s.port,
-                "cpu": s.cpu,
-                "memory": s.memory,
-                "health_check_grace_seconds": s.health_check_grace_seconds,
+                **self.task(env, name, s, family, f"/ecs/{env.prefix}/{name}", s.image_tag, identity),
                 "min_tasks": s.min_tasks,
                 "max_tasks": s.max_tasks,
-                "spot": s.spot,
-                "read_only_root_filesystem": s.read_only_root_filesystem,
                 "deployment": s.deployment,
-                "environment": {**dict(sorted(s.environment.items())), **identity},
-                "secrets": {variable: f"{arn_prefix}/{name}/{parameter}"
-                            for variable, parameter in sorted(s.secrets.items())},
                 "autoscaling": {
                     "cpu_target_percent": s.autoscaling.cpu_target_percent,
                     "memory_target_percent": s.autoscaling.memory_target_percent,

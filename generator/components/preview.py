@@ -248,33 +248,18 @@ def preview_inputs(env: EnvContext, branch: str, p: PreviewSettings) -> dict[str
             "name": db_name,
             "secret_arn": env.out("rds", "master_user_secret_arn"),
         }
-    if env.enabled("identity"):
-        config.update(COGNITO_ISSUER=env.out("identity", "issuer"), COGNITO_CLIENT_ID=env.out("identity", "client_id"))
+    config.update(ecs.identity_config(env))
     result = {}
     for service in preview_services(env, p):
         s = services[service]
         family = f"{name}-{service}"
         result[service] = {
-            "family": family,
-            "task_role_name": fit_name(f"{family}-task", 64),
-            "execution_role_name": fit_name(f"{family}-execution", 64),
-            "log_group_name": f"/ecs/{env.prefix}/previews/{slug}/{service}",
+            **ecs.task(env, service, s, family, f"/ecs/{env.prefix}/previews/{slug}/{service}", tag, config),
             "target_group_name": target_group_name(name, service, s.port),
             "priority": base + index[service],
             "path_patterns": list(s.path_patterns),
             "health_check_path": s.health_check_path,
-            "image": ecs.image(env, service, s),
-            "image_tag": tag,
-            "port": s.port,
-            "cpu": s.cpu,
-            "memory": s.memory,
-            "health_check_grace_seconds": s.health_check_grace_seconds,
             "stickiness": s.stickiness,
-            "spot": s.spot,
-            "read_only_root_filesystem": s.read_only_root_filesystem,
-            "environment": {**dict(sorted(s.environment.items())), **config},
-            "secrets": {variable: f"{arn_prefix}/{service}/{parameter}"
-                        for variable, parameter in sorted(s.secrets.items())},
         }
     return {
         "name": name,

@@ -148,17 +148,12 @@ inputs = {
       task_role_name             = "customer-x-dev-feature-season-rewards-7b39fd-game-logic-task"
       execution_role_name        = "customer-x-dev-feature-season-rewards-7b39fd-game-logic-3aeeb976"
       log_group_name             = "/ecs/customer-x-dev/previews/feature-season-rewards-7b39fd/game-logic"
-      target_group_name          = "customer-x-dev-feature-se-b94bb4"
-      priority                   = 8951
-      path_patterns              = ["/api/game/*"]
-      health_check_path          = "/health"
       image                      = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/customer-x/game-logic"
       image_tag                  = "feature-season-rewards-7b39fd"
       port                       = 8080
       cpu                        = 256
       memory                     = 512
       health_check_grace_seconds = 60
-      stickiness                 = false
       spot                       = true
       read_only_root_filesystem  = true
       environment = {
@@ -167,24 +162,24 @@ inputs = {
         COGNITO_ISSUER    = dependency.identity.outputs.issuer
         COGNITO_CLIENT_ID = dependency.identity.outputs.client_id
       }
-      secrets = {}
+      secrets           = {}
+      target_group_name = "customer-x-dev-feature-se-b94bb4"
+      priority          = 8951
+      path_patterns     = ["/api/game/*"]
+      health_check_path = "/health"
+      stickiness        = false
     }
     leaderboard = {
       family                     = "customer-x-dev-feature-season-rewards-7b39fd-leaderboard"
       task_role_name             = "customer-x-dev-feature-season-rewards-7b39fd-leaderboard-task"
       execution_role_name        = "customer-x-dev-feature-season-rewards-7b39fd-leaderboar-456ef006"
       log_group_name             = "/ecs/customer-x-dev/previews/feature-season-rewards-7b39fd/leaderboard"
-      target_group_name          = "customer-x-dev-feature-se-e24660"
-      priority                   = 8952
-      path_patterns              = ["/api/leaderboard/*"]
-      health_check_path          = "/health"
       image                      = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/customer-x/leaderboard"
       image_tag                  = "feature-season-rewards-7b39fd"
       port                       = 8080
       cpu                        = 256
       memory                     = 512
       health_check_grace_seconds = 60
-      stickiness                 = false
       spot                       = true
       read_only_root_filesystem  = true
       environment = {
@@ -193,7 +188,12 @@ inputs = {
         COGNITO_ISSUER    = dependency.identity.outputs.issuer
         COGNITO_CLIENT_ID = dependency.identity.outputs.client_id
       }
-      secrets = {}
+      secrets           = {}
+      target_group_name = "customer-x-dev-feature-se-e24660"
+      priority          = 8952
+      path_patterns     = ["/api/leaderboard/*"]
+      health_check_path = "/health"
+      stickiness        = false
     }
   }
 }
