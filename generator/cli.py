@@ -464,6 +464,8 @@ def _report(results: list[CustomerResult], format_: Format, mode: str) -> None:
         lines = [f"  {label:<8} output/{r.customer}/{path}"
                  for label, paths in zip(labels, (r.missing, r.stale, r.extra)) for path in paths]
         lines += [f"  not fgen's (left alone): output/{r.customer}/{path}" for path in r.unmanaged]
+        if mode == "write":
+            lines += [f"  deleted  output/{r.customer}/{path} (with its removed unit)" for path in r.removed_tool_artifacts]
         if lines:  # one print: rich's per-call cost adds up over hundreds of files
             out.print("\n".join(lines), markup=False)
         for problem in r.problems:

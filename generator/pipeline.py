@@ -45,6 +45,7 @@ class CustomerResult:
     stale: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
     unmanaged: list[str] = field(default_factory=list)
+    removed_tool_artifacts: list[str] = field(default_factory=list)  # lock files, caches of removed units
     problems: list[str] = field(default_factory=list)
     diff: str = ""
     files: int = 0
@@ -140,6 +141,7 @@ def _validate_committed(project: Project, customer: str, cache: ParseCache) -> C
 def _fill(result: CustomerResult, changes: Changes) -> None:
     result.missing, result.stale, result.extra = changes.missing, changes.stale, changes.extra
     result.unmanaged = changes.unmanaged
+    result.removed_tool_artifacts = changes.removed_tool_artifacts
 
 
 def run_customers(project: Project, customers: list[str], options: Options, jobs: int | None = None,
