@@ -13,7 +13,7 @@ import typer
 
 from . import __version__
 from .errors import EXIT_FAILED, EXIT_OK, FgenError
-from .pipeline import CustomerResult, Options, overall_exit, run_customers
+from .pipeline import CustomerResult, Interrupted, Options, overall_exit, run_customers
 from .project import Project, check_customer_name, check_env_name, find_project
 
 if TYPE_CHECKING:
@@ -478,6 +478,9 @@ def main() -> None:
     try:
         app()
     except FgenError as exc:  # pragma: no cover - commands catch their own
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except Interrupted as exc:  # Ctrl-C or SIGTERM during a run: workers stopped, trees whole
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:

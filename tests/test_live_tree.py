@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -248,3 +249,140 @@ def test_render_check_validate_and_previews_after_a_real_terraform_init_with_a_p
     check = subprocess.run(["terraform", "validate", "-no-color"], cwd=infra, env=env, capture_output=True,
                            text=True, timeout=600)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+# --- no orphans -------------------------------------------------------------------------------------
+
+
+def descendants(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*/children"):
+            try:
+                children = {int(c) for c in task.read_text().split()}
+            except OSError:
+                continue
+            todo.extend(children - found)
+            found |= children
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0] not in "ZX"
+    except (OSError, IndexError):
+        return False
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def two_customers(tmp_path):
+    from tests.support import copy_repo
+
+    project = copy_repo(tmp_path / "repo")
+    shutil.copytree(project.customers_dir / "customer-x", project.customers_dir / "customer-y")
+    manifest = project.customers_dir / "customer-y" / "customer.yaml"
+    manifest.write_text(manifest.read_text().replace("name: customer-x", "name: customer-y", 1))
+    return project
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc")
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM", "Ctrl-C"])
+def test_a_killed_or_interrupted_render_all_leaves_no_process_and_whole_trees(two_customers, how):
+    project = two_customers
+    assert_ok(cli(project, "render", "--all", "--jobs", "2"))
+    old = {c: snapshot(project.output_dir / c) for c in ("customer-x", "customer-y")}
+    for customer in old:
+        edit_manifest(project, customer, "prod.yaml", {"vpc": {"cidr": "10.121.0.0/16"}})
+    env = dict(os.environ, FGEN_ROOT=str(project.root), PYTHONPATH=str(REPO))
+    parent = subprocess.Popen([sys.executable, "-m", "generator", "render", "--all", "--jobs", "2", "--no-cache"],
+                              cwd=project.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    children: set[int] = set()
+    try:
+        deadline = time.monotonic() + 120
+        while sum("spawn_main" in cmdline(c) for c in descendants(parent.pid)) < 2:
+            assert parent.poll() is None and time.monotonic() < deadline, "the pool never started"
+            time.sleep(0.05)
+        time.sleep(0.5)  # the workers are rendering
+        children = descendants(parent.pid)
+        if how == "SIGKILL":
+            parent.kill()
+        elif how == "SIGTERM":
+            parent.terminate()
+        else:  # the terminal sends SIGINT to the whole foreground process group
+            os.killpg(parent.pid, signal.SIGINT)
+        _, err = parent.communicate(timeout=60)
+        expected = {"SIGKILL": -signal.SIGKILL, "SIGTERM": 143, "Ctrl-C": 130}[how]
+        assert parent.returncode == expected, err
+        if how != "SIGKILL":
+            assert "interrupted (SIG" in err.decode() and "Traceback" not in err.decode()
+        deadline = time.monotonic() + 5
+        while any(running(c) for c in children) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [cmdline(c) for c in children if running(c)]
+    finally:
+        for child in children:
+            if running(child):
+                os.kill(child, signal.SIGKILL)
+    for customer, tree in old.items():  # each tree whole: the old one, or the new one
+        if snapshot(project.output_dir / customer) != tree:
+            assert_ok(cli(project, "render", customer, "--check"))
+    if how != "SIGKILL":
+        assert not any((project.state_dir / "tmp").iterdir())
+    assert_ok(cli(project, "render", "--all", "--jobs", "2"))
+    assert not any((project.state_dir / "tmp").iterdir())
+
+
+def test_a_worker_whose_parent_died_before_it_started_exits_at_once():
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    ghost = subprocess.run([sys.executable, "-c", "from generator.pipeline import _worker_started\n"
+                            "_worker_started(2 ** 22 + 1)  # not our parent: it died and we were re-parented\n"
+                            "print('still here')"], env=env, capture_output=True, text=True, timeout=60)
+    assert ghost.returncode == 1 and "still here" not in ghost.stdout
+
+
+MIDDLE = r"""
+import subprocess, sys, time
+import os
+worker = subprocess.Popen([sys.executable, "-c", sys.argv[1], str(os.getpid())])
+print(worker.pid, flush=True)
+time.sleep(120)
+"""
+WATCHING_WORKER = r"""
+import sys, time
+from generator import pipeline
+pipeline._set_parent_death_signal = lambda: None  # as where the OS has none: only the watching thread
+pipeline._worker_started(int(sys.argv[1]))
+print("ready", flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc")
+def test_without_a_parent_death_signal_the_watching_thread_ends_the_worker():
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    middle = subprocess.Popen([sys.executable, "-c", MIDDLE, WATCHING_WORKER], env=env, stdout=subprocess.PIPE)
+    worker = int(middle.stdout.readline())
+    try:
+        assert middle.stdout.readline() == b"ready\n"  # the worker runs its watching thread
+        assert running(worker)
+        middle.kill()
+        middle.wait()
+        deadline = time.monotonic() + 5
+        while running(worker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not running(worker)
+    finally:
+        if running(worker):
+            os.kill(worker, signal.SIGKILL)
