@@ -216,6 +216,19 @@ def test_changed_does_not_take_cache_copies_for_units(fgen, project, tmp_path):
     assert json.loads(out)["customers"] == []
 
 
+def test_validate_terraform_copies_the_plain_root_without_tool_files(fgen, project, tmp_path):
+    from generator.terraform import copy_plain_root
+
+    assert fgen("render", "customer-x")[0] == 0
+    infra = project.output_dir / "customer-x" / "infra"
+    plant_plain_root(infra.parent, tmp_path)
+    plant_tool_files(infra.parent, "infra/modules/kms", tmp_path)  # someone ran terraform in a module
+    copy_plain_root(infra, tmp_path / "copy")
+    copied = {p.relative_to(tmp_path / "copy").as_posix() for p in (tmp_path / "copy").rglob("*")}
+    assert "main.tf" in copied and "modules/kms/main.tf" in copied
+    assert not [p for p in copied if set(p.split("/")) & writer.TOOL_ARTIFACTS]
+
+
 @pytest.mark.terraform
 def test_render_check_validate_and_previews_after_a_real_terraform_init_with_a_plugin_cache(project, tmp_path):
     from generator.terraform import terraform_env
