@@ -7,8 +7,10 @@ Units come out in dependency order, ready for a CI matrix.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from .errors import InputError
@@ -16,6 +18,7 @@ from .graph import topological, unit_graph
 from .plan import environment_units
 from .project import Project
 from .resolve import resolve_customer
+from .writer import TOOL_ARTIFACTS
 
 
 def changed_paths(project: Project, since: str) -> list[str]:
@@ -44,6 +47,8 @@ def changes_since(project: Project, since: str) -> dict[str, Any]:
     for path in paths:
         parts = path.split("/")
         if len(parts) < 4 or parts[0] != "output" or parts[2] != "infra":
+            continue
+        if any(part in TOOL_ARTIFACTS for part in parts):  # Terraform's or Terragrunt's, not generated
             continue
         customer = parts[1]
         if parts[3] == "environments" and len(parts) >= 6:
@@ -74,7 +79,7 @@ def changes_since(project: Project, since: str) -> dict[str, Any]:
                 # manifests that no longer resolve, or a removed environment: fall back to the units on disk
                 folder = project.customer_output(customer) / "infra" / "environments" / env_name
                 if env_name in whole_env[customer] and folder.is_dir():
-                    units |= {p.parent.relative_to(folder).as_posix() for p in folder.rglob("terragrunt.hcl")}
+                    units |= _unit_folders(folder)
                 ordered = sorted(units)
             if not ordered:
                 continue
@@ -84,3 +89,13 @@ def changes_since(project: Project, since: str) -> dict[str, Any]:
         if envs_out:
             result.append({"customer": customer, "environments": envs_out})
     return {"since": since, "customers": result, "matrix": matrix}
+
+
+def _unit_folders(folder: Path) -> set[str]:
+    """Folders under ``folder`` with a terragrunt.hcl, not looking into tool caches (they hold copies)."""
+    found = set()
+    for current, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if d not in TOOL_ARTIFACTS]
+        if "terragrunt.hcl" in files:
+            found.add(Path(current).relative_to(folder).as_posix())
+    return found

@@ -13,7 +13,7 @@ import typer
 
 from . import __version__
 from .errors import EXIT_FAILED, EXIT_OK, FgenError
-from .pipeline import CustomerResult, Options, overall_exit, run_customers
+from .pipeline import CustomerResult, Interrupted, Options, overall_exit, run_customers
 from .project import Project, check_customer_name, check_env_name, find_project
 
 if TYPE_CHECKING:
@@ -464,6 +464,8 @@ def _report(results: list[CustomerResult], format_: Format, mode: str) -> None:
         lines = [f"  {label:<8} output/{r.customer}/{path}"
                  for label, paths in zip(labels, (r.missing, r.stale, r.extra)) for path in paths]
         lines += [f"  not fgen's (left alone): output/{r.customer}/{path}" for path in r.unmanaged]
+        if mode == "write":
+            lines += [f"  deleted  output/{r.customer}/{path} (with its removed unit)" for path in r.removed_tool_artifacts]
         if lines:  # one print: rich's per-call cost adds up over hundreds of files
             out.print("\n".join(lines), markup=False)
         for problem in r.problems:
@@ -476,6 +478,9 @@ def main() -> None:
     try:
         app()
     except FgenError as exc:  # pragma: no cover - commands catch their own
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except Interrupted as exc:  # Ctrl-C or SIGTERM during a run: workers stopped, trees whole
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:

@@ -2,17 +2,26 @@
 
 ``run_customers`` fans customers out over worker processes; each worker handles whole customers
 and sends back a small summary, so memory stays bounded however many customers there are.
+Workers die with the parent however it dies (``_worker_started``); Ctrl-C and SIGTERM stop the
+pool and raise ``Interrupted`` (each customer's tree is swapped in whole or not at all).
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Iterator, Literal
 
 from .cache import ParseCache
 from .errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, FgenError, Problem, ValidationFailed
@@ -45,6 +54,7 @@ class CustomerResult:
     stale: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
     unmanaged: list[str] = field(default_factory=list)
+    removed_tool_artifacts: list[str] = field(default_factory=list)  # lock files, caches of removed units
     problems: list[str] = field(default_factory=list)
     diff: str = ""
     files: int = 0
@@ -140,27 +150,131 @@ def _validate_committed(project: Project, customer: str, cache: ParseCache) -> C
 def _fill(result: CustomerResult, changes: Changes) -> None:
     result.missing, result.stale, result.extra = changes.missing, changes.stale, changes.extra
     result.unmanaged = changes.unmanaged
+    result.removed_tool_artifacts = changes.removed_tool_artifacts
+
+
+class Interrupted(BaseException):
+    """The run was stopped by SIGINT or SIGTERM (a BaseException: no ``except Exception`` swallows it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.exit_code = 128 + signum
+
+    def __str__(self) -> str:
+        return (f"interrupted ({signal.Signals(self.signum).name}); trees of customers not yet written are "
+                "unchanged (each customer's tree is swapped in whole or not at all)")
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _worker_started(parent: int) -> None:
+    """Pool initializer: the worker dies with its parent, however the parent dies.
+
+    Linux sends the worker SIGKILL when the parent goes (PR_SET_PDEATHSIG; it fires when the thread
+    that spawned the worker exits, and run_customers spawns from the thread that waits for the
+    results). Elsewhere, and in case that is unavailable, a thread watches for the worker being
+    re-parented. The parent may have died before this ran: then the worker exits at once.
+    Ctrl-C reaches the whole process group; only the parent acts on it (it stops the workers).
+    """
+    _set_parent_death_signal()
+    if os.getppid() != parent:
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked since spawn (run_customers)
+    signal.signal(signal.SIGTERM, _exit_worker)
+    threading.Thread(target=_watch_parent, args=(parent,), name="fgen-parent-watch", daemon=True).start()
+
+
+def _set_parent_death_signal() -> None:
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+
+
+def _watch_parent(parent: int, interval: float = 0.2) -> None:
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(1)
+
+
+def _exit_worker(signum: int, _frame) -> None:
+    """SIGTERM from ``_stop``: unwind (a write in progress cleans up), then exit quietly."""
+    raise SystemExit(128 + signum)
+
+
+def _raise_interrupted(signum: int, _frame) -> None:
+    raise Interrupted(signum)
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """SIGTERM raises ``Interrupted`` like Ctrl-C raises KeyboardInterrupt (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Interrupted(signal.SIGINT) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stop(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
+    """Cancel what has not started and end the workers: SIGTERM first, SIGKILL after ``grace``."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public accessor
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + grace
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join(1.0)
 
 
 def run_customers(project: Project, customers: list[str], options: Options, jobs: int | None = None,
                   progress=None) -> list[CustomerResult]:
+    """Process customers, in worker processes when there are several; raises ``Interrupted`` on
+    Ctrl-C or SIGTERM after stopping every worker."""
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(customers) or 1))
-    if jobs == 1:
-        results = []
-        for name in customers:
-            results.append(process_customer(str(project.root), name, options))
-            if progress:
-                progress()
-        return results
-    # "spawn", not "fork": pygohcl embeds the Go runtime, whose threads do not survive a fork
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = [pool.submit(process_customer, str(project.root), name, options) for name in customers]
-        results = []
-        for future in futures:
-            results.append(future.result())
-            if progress:
-                progress()
+    with _interruptible():
+        if jobs == 1:
+            results = []
+            for name in customers:
+                results.append(process_customer(str(project.root), name, options))
+                if progress:
+                    progress()
+            return results
+        # "spawn", not "fork": pygohcl embeds the Go runtime, whose threads do not survive a fork
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_started,
+                                   initargs=(os.getpid(),))
+        try:
+            # workers are spawned by submit(): they start with Ctrl-C blocked (the mask survives exec) until
+            # their initializer ignores it; one pressed meanwhile reaches this process when unblocked
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                futures = [pool.submit(process_customer, str(project.root), name, options) for name in customers]
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            results = []
+            for future in futures:
+                results.append(future.result())
+                if progress:
+                    progress()
+        except BaseException:
+            _stop(pool)
+            raise
+        pool.shutdown()
         return results
 
 
@@ -173,4 +287,4 @@ def overall_exit(results: list[CustomerResult]) -> int:
     return EXIT_OK
 
 
-__all__ = ["Options", "CustomerResult", "process_customer", "run_customers", "overall_exit", "Problem"]
+__all__ = ["Options", "CustomerResult", "Interrupted", "process_customer", "run_customers", "overall_exit", "Problem"]

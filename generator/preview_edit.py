@@ -238,5 +238,5 @@ def next_steps_after_remove(customer: str, env: str, branch: str) -> list[str]:
     slug = branch_slug(branch)
     return [f"destroy the preview's resources first: {destroy_command(customer, env, slug)}",
             f"then: fgen render {customer} --allow-unit-removal  (removes output/{customer}/"
-            f"{preview_folder(env, slug)}/)",
+            f"{preview_folder(env, slug)}/ with its lock file and .terragrunt-cache/)",
             "drop its database on the environment's instance if the services created one"]

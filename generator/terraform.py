@@ -30,6 +30,7 @@ from .plainroot import AWS_PROVIDER_VERSION
 from .project import Project
 from .resolve import resolve_customer
 from .tfassert import write_assertions
+from .writer import TOOL_ARTIFACTS
 
 MIRROR_ENV = "FGEN_TF_PROVIDER_MIRROR"
 
@@ -110,11 +111,13 @@ def environment_test_file(env: EnvContext, arn_types: set[str] = frozenset()) ->
 
 
 def copy_plain_root(infra_dir: Path, dest: Path) -> None:
-    """The plain root of a generated tree: infra/*.tf, modules/ and environments/*.tfvars (no units)."""
+    """The plain root of a generated tree: infra/*.tf, modules/ and environments/*.tfvars (no units,
+    nothing Terraform or Terragrunt left there: no .terraform/, lock file or generated backend)."""
     dest.mkdir(parents=True, exist_ok=True)
     for path in infra_dir.glob("*.tf"):
-        shutil.copy2(path, dest / path.name)
-    shutil.copytree(infra_dir / "modules", dest / "modules")
+        if path.name not in TOOL_ARTIFACTS:
+            shutil.copy2(path, dest / path.name)
+    shutil.copytree(infra_dir / "modules", dest / "modules", ignore=shutil.ignore_patterns(*TOOL_ARTIFACTS))
     (dest / "environments").mkdir()
     for path in (infra_dir / "environments").glob("*.tfvars"):
         shutil.copy2(path, dest / "environments" / path.name)

@@ -2,6 +2,8 @@
 
 fgen owns only files that carry its header. Everything else under ``output/<customer>/`` is
 preserved byte for byte (hard-linked into the new tree) and reported, never modified or removed.
+Terraform's and Terragrunt's own files (``TOOL_ARTIFACTS``) are not even looked into: they are
+moved into the new tree whole, by rename, just before the swap (see ``_move_tool_artifacts``).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 import shutil
+import stat
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +21,8 @@ from .fsutil import customer_lock, exchange_dirs, fsync_dir, recover
 from .project import Project
 from .render import is_generated
 
-#: tool folders and files Terragrunt/Terraform create next to units; kept, never reported
+#: tool folders and files Terragrunt/Terraform create next to units and in the plain root: never read,
+#: never reported, never descended into; carried into every new tree as they are
 TOOL_ARTIFACTS = {".terragrunt-cache", ".terraform", ".terraform.lock.hcl", "backend.tf", "provider.tf"}
 
 
@@ -26,6 +30,8 @@ TOOL_ARTIFACTS = {".terragrunt-cache", ".terraform", ".terraform.lock.hcl", "bac
 class DiskTree:
     generated: dict[str, str] = field(default_factory=dict)
     unmanaged: list[str] = field(default_factory=list)
+    #: paths of the TOOL_ARTIFACTS entries (folders or files), not looked into
+    tool_artifacts: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -37,6 +43,8 @@ class Changes:
     extra: list[str] = field(default_factory=list)
     unmanaged: list[str] = field(default_factory=list)
     removed_units: list[str] = field(default_factory=list)
+    #: tool artifacts (lock files, caches) inside removed units: deleted with their unit's folder
+    removed_tool_artifacts: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -44,7 +52,9 @@ class Changes:
 
 
 def refuse_symlinks(project: Project, customer: str) -> None:
-    """No link anywhere on the write path: output/, output/<customer>/ or anything in it."""
+    """No link anywhere on the write path: output/, output/<customer>/ or anything in it, except
+    inside Terraform's and Terragrunt's own folders (their plugin cache links providers), which
+    fgen never writes into."""
     problems = []
     for path in (project.output_dir, project.customer_output(customer)):
         if path.is_symlink():
@@ -54,19 +64,22 @@ def refuse_symlinks(project: Project, customer: str) -> None:
         for folder, dirs, files in os.walk(target):
             for name in dirs + files:
                 path = Path(folder) / name
-                if path.is_symlink():
+                if name not in TOOL_ARTIFACTS and path.is_symlink():
                     problems.append(Problem(project.rel(path), 0, "", "is a symbolic link; fgen does not write "
                                             "through links (remove it and render again)"))
-            dirs[:] = [d for d in dirs if not (Path(folder) / d).is_symlink()]
+            dirs[:] = [d for d in dirs if d not in TOOL_ARTIFACTS and not (Path(folder) / d).is_symlink()]
     if problems:
         raise WriteError(problems)
 
 
 def read_tree(root: Path) -> DiskTree:
+    """fgen's files (by their header) and everything else, reading only regular files outside tool folders."""
     tree = DiskTree()
     if not root.is_dir():
         return tree
     for folder, dirs, files in os.walk(root):
+        rel_folder = Path(folder).relative_to(root)
+        tree.tool_artifacts.extend((rel_folder / n).as_posix() for n in sorted(dirs + files) if n in TOOL_ARTIFACTS)
         dirs[:] = sorted(d for d in dirs if d not in TOOL_ARTIFACTS)
         for name in sorted(files):
             path = Path(folder) / name
@@ -74,6 +87,9 @@ def read_tree(root: Path) -> DiskTree:
             if name in TOOL_ARTIFACTS:
                 continue
             try:
+                if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or device would block or never end
+                    tree.unmanaged.append(rel)
+                    continue
                 text = path.read_text(encoding="utf-8")
             except (UnicodeDecodeError, OSError):
                 tree.unmanaged.append(rel)
@@ -98,6 +114,13 @@ def compare(planned: dict[str, str], disk: DiskTree) -> Changes:
     planned_units = {os.path.dirname(p) for p in planned if p.endswith("/terragrunt.hcl")}
     changes.removed_units = sorted(os.path.dirname(p) for p in changes.extra
                                    if p.endswith("/terragrunt.hcl") and os.path.dirname(p) not in planned_units)
+    removed = set(changes.removed_units)
+    for artifact in disk.tool_artifacts:  # a tool artifact belongs to the nearest unit folder above it
+        folder = os.path.dirname(artifact)
+        while folder and folder not in planned_units and folder not in removed:
+            folder = os.path.dirname(folder)
+        if folder in removed:
+            changes.removed_tool_artifacts.append(artifact)
     return changes
 
 
@@ -126,14 +149,15 @@ def write_customer(project: Project, customer: str, planned: dict[str, str], *, 
     """Swap in the planned tree under the customer's lock; returns what changed.
 
     Writes nothing when the disk already matches. Refuses (exit 1) to remove units unless allowed,
-    to overwrite unmanaged files, and to follow symbolic links.
+    to overwrite unmanaged files, and to follow symbolic links. Tool artifacts move into the new tree
+    whole; those of a removed unit are deleted with it (``Changes.removed_tool_artifacts``).
     """
     target = project.customer_output(customer)
     refuse_symlinks(project, customer)
     staging_root = project.state_dir / "tmp"
     with customer_lock(project.state_dir / "locks", customer, lock_timeout):
         recover(target)
-        _clean_leftovers(staging_root, customer)
+        _clean_leftovers(staging_root, customer, target)
         refuse_symlinks(project, customer)
         disk = read_tree(target)
         changes = compare(planned, disk)
@@ -145,22 +169,30 @@ def write_customer(project: Project, customer: str, planned: dict[str, str], *, 
             raise WriteError([Problem(f"output/{customer}/{u}", 0, "", "this render would remove the unit, but "
                                       "deleting its folder leaves its infrastructure running: destroy it first "
                                       f"(`cd output/{customer}/{u} && terragrunt destroy`), then render with "
-                                      "--allow-unit-removal") for u in changes.removed_units])
+                                      "--allow-unit-removal (which deletes the folder with its .terraform.lock.hcl "
+                                      "and .terragrunt-cache/)") for u in changes.removed_units])
         if not changes.changed:
             return changes
         staging = staging_root / f"{customer}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
         try:
             _build(staging, target, planned, disk)
             if target.exists():
+                # last step before the swap, so the old tree lacks them for the shortest time; a run
+                # killed in between leaves them in staging, and the next run puts them back
+                _move_tool_artifacts(target, staging, disk.tool_artifacts, set(changes.removed_tool_artifacts))
                 exchange_dirs(staging, target)
                 fsync_dir(target.parent)
-                shutil.rmtree(staging)
+                shutil.rmtree(staging)  # the old tree, with the removed units' tool artifacts
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.rename(staging, target)
                 fsync_dir(target.parent)
-        except OSError as exc:
-            shutil.rmtree(staging, ignore_errors=True)
+        except BaseException as exc:  # OSError, or an interruption (Ctrl-C, SIGTERM) mid-way
+            recover(target)
+            if _return_tool_artifacts(staging, target):
+                shutil.rmtree(staging, ignore_errors=True)
+            if not isinstance(exc, OSError):
+                raise
             raise WriteError(Problem(project.rel(target), 0, "", f"could not write the tree ({exc.strerror or exc}); "
                                      "the previous tree is unchanged")) from None
         return changes
@@ -173,12 +205,13 @@ def _build(staging: Path, current: Path, planned: dict[str, str], disk: DiskTree
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(content)
-    # everything fgen does not own moves over untouched, tool caches included
-    for folder, _dirs, files in os.walk(current):
+    # everything else fgen does not own moves over untouched (tool artifacts later, by rename)
+    for folder, dirs, files in os.walk(current):
+        dirs[:] = [d for d in dirs if d not in TOOL_ARTIFACTS]
         rel_folder = Path(folder).relative_to(current)
         for name in files:
             rel = (rel_folder / name).as_posix()
-            if rel in disk.generated:
+            if rel in disk.generated or name in TOOL_ARTIFACTS:
                 continue
             destination = staging / rel
             destination.parent.mkdir(parents=True, exist_ok=True)
@@ -188,10 +221,51 @@ def _build(staging: Path, current: Path, planned: dict[str, str], disk: DiskTree
                 shutil.copy2(Path(folder) / name, destination, follow_symlinks=False)
 
 
-def _clean_leftovers(staging_root: Path, customer: str) -> None:
-    """Staging folders of this customer left by a killed run (we hold its lock, so none is in use)."""
+def _move_tool_artifacts(current: Path, staging: Path, artifacts: list[str], skip: set[str]) -> None:
+    """Rename Terraform's and Terragrunt's folders and files into the new tree: one rename each,
+    whatever their size; links inside them stay links to the same targets, inodes and times unchanged."""
+    for rel in artifacts:
+        if rel in skip:
+            continue
+        destination = staging / rel
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(current / rel, destination)
+        except FileNotFoundError:  # removed meanwhile (`terragrunt` clean-up): nothing to carry
+            continue
+
+
+def _return_tool_artifacts(staging: Path, target: Path) -> bool:
+    """Put tool artifacts an interrupted write had moved into ``staging`` back into ``target``.
+
+    Judged by what is on disk, so it is right before and after the swap: before, ``staging`` holds
+    them and ``target`` (the old tree) lacks them; after, ``staging`` is the old tree and holds only
+    those of removed units, whose folders ``target`` no longer has. False when one could not be
+    moved back: then ``staging`` must be kept (the next run tries again).
+    """
+    if not staging.is_dir() or not target.is_dir():
+        return True
+    returned = True
+    for folder, dirs, files in os.walk(staging):
+        rel_folder = Path(folder).relative_to(staging)
+        for name in sorted(dirs + files):
+            if name in TOOL_ARTIFACTS:
+                home = target / rel_folder / name
+                if home.parent.is_dir() and not os.path.lexists(home):
+                    try:
+                        os.rename(Path(folder) / name, home)
+                    except OSError:
+                        returned = False
+        dirs[:] = [d for d in dirs if d not in TOOL_ARTIFACTS]
+    return returned
+
+
+def _clean_leftovers(staging_root: Path, customer: str, target: Path) -> None:
+    """Staging folders of this customer left by a killed run (we hold its lock, so none is in use);
+    tool artifacts the run had moved there go back into the customer's tree first."""
     if not staging_root.is_dir():
         return
     for entry in staging_root.iterdir():
         if entry.name.startswith(f"{customer}."):
-            shutil.rmtree(entry, ignore_errors=True)
+            if _return_tool_artifacts(entry, target):
+                shutil.rmtree(entry, ignore_errors=True)
