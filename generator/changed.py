@@ -1,8 +1,9 @@
 """`fgen changed --since REF`: which customers, environments and units a change touches.
 
 Compares the generated files between a git ref and the working tree. A changed module touches
-every unit that uses it; a changed environment config touches every unit of that environment.
-Units come out in dependency order, ready for a CI matrix.
+every unit that uses it, or whose module calls it (``ecs_task`` from ``ecs`` and ``preview``); a
+changed environment config touches every unit of that environment. Units come out in dependency
+order, ready for a CI matrix.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from .errors import InputError
 from .graph import topological, unit_graph
+from .moduledeps import module_dependencies
 from .plan import environment_units
 from .project import Project
 from .resolve import resolve_customer
@@ -71,7 +73,9 @@ def changes_since(project: Project, since: str) -> dict[str, Any]:
             units = set(touched[customer].get(env_name, set()))
             if env is not None:
                 for unit in environment_units(env):
-                    if unit.module in modules[customer] or env_name in whole_env[customer]:
+                    # a unit's module runs the sibling modules it calls (ecs -> ecs_task) as well
+                    uses = {unit.module} | module_dependencies(project.modules_dir, unit.module)
+                    if uses & modules[customer] or env_name in whole_env[customer]:
                         units.add(unit.name)
                 order = topological(unit_graph(env))
                 ordered = [u for u in order if u in units] + sorted(units - set(order))

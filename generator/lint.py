@@ -13,6 +13,7 @@ from jinja2 import nodes
 from .components import CATALOGUE
 from .components.preview import PREVIEW_MODULE
 from .errors import FgenError, Problem
+from .moduledeps import with_dependencies
 from .plan import plan_customer
 from .project import Project
 from .render import Renderer
@@ -53,7 +54,7 @@ def lint_templates(project: Project) -> list[Problem]:
     for template in sorted(_templates(project)):
         if template not in renderer.used:
             problems.append(Problem(f"templates/{template}", 0, "", "no render reaches this template"))
-    used_modules = {c.module for c in CATALOGUE} | {PREVIEW_MODULE}
+    used_modules = with_dependencies(project.modules_dir, {c.module for c in CATALOGUE} | {PREVIEW_MODULE})
     for folder in sorted(p for p in project.modules_dir.iterdir() if p.is_dir()):
         if folder.name not in used_modules:
             problems.append(Problem(project.rel(folder), 0, "", "no component uses this module"))

@@ -12,6 +12,7 @@ from typing import Any
 from .components import EnvContext
 from .docs import readme_view
 from .hcl import Expression, encode
+from .moduledeps import with_dependencies
 from .plainroot import AWS_PROVIDER_VERSION, FLAGS, TERRAFORM_VERSION, US_EAST_1, backend_view, build_root, tfvars_view
 from .project import Project
 from .render import Renderer, module_files
@@ -57,7 +58,7 @@ def plan_customer(project: Project, customer: Customer, renderer: Renderer | Non
                                           mock_commands=MOCK_COMMANDS)
             plan.add(unit.path, content, "unit")
     _plan_plain_root(project, customer, renderer, plan, env_units)
-    for module in sorted(modules):
+    for module in sorted(with_dependencies(project.modules_dir, modules)):
         for name, content in module_files(project, module):
             plan.add(f"infra/modules/{module}/{name}", content, "module")
     plan.add("README.md", renderer.render_text("docs/customer-readme.md.j2", customer.sources,

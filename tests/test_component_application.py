@@ -77,20 +77,38 @@ def test_ecs_services_have_no_public_ip_and_no_launch_type():
 
 
 def test_ecs_task_definition_is_fargate_awsvpc():
-    task = module_resources("ecs")["aws_ecs_task_definition"]["this"]
+    task = module_resources("ecs_task")["aws_ecs_task_definition"]["this"]
     assert task["network_mode"] == "awsvpc" and task["requires_compatibilities"] == ["FARGATE"]
     assert "jsonencode" in task["container_definitions"]
-    assert module_resources("ecs")["aws_cloudwatch_log_group"]["service"]["kms_key_id"] == "var.kms_key_arn"
+    assert module_resources("ecs_task")["aws_cloudwatch_log_group"]["service"]["kms_key_id"] == "var.kms_key_arn"
 
 
 def test_execution_role_reads_only_below_the_service_parameter_path():
-    text = (MODULES / "ecs" / "main.tf").read_text()
+    text = (MODULES / "ecs_task" / "main.tf").read_text()
     assert 'Resource = "${var.ssm_parameter_arn_prefix}/${name}/*"' in text
     assert '"ssm:GetParameters"' in text and '"ssm:*"' not in text and "secretsmanager:*" not in text
-    attachment = module_resources("ecs")["aws_iam_role_policy_attachment"]["execution"]
+    attachment = module_resources("ecs_task")["aws_iam_role_policy_attachment"]["execution"]
     assert attachment["policy_arn"].endswith(":iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
     # the task role gets policies only for ECS Exec and IAM authentication to the cache
-    assert set(module_resources("ecs")["aws_iam_role_policy"]) == {"execution", "task_exec", "task_redis"}
+    assert set(module_resources("ecs_task")["aws_iam_role_policy"]) == {"execution", "task_exec", "task_redis"}
+
+
+def test_ecs_defines_its_tasks_with_the_shared_task_module_and_moves_their_state():
+    main = pygohcl.loads((MODULES / "ecs" / "main.tf").read_text())
+    call = main["module"]["task"]
+    assert call["source"] == "../ecs_task" and call["services"] == "var.services"
+    assert call["enable_execute_command"] == "var.enable_execute_command"
+    assert "aws_ecs_task_definition" not in main["resource"] and "aws_iam_role" not in main["resource"]
+    for resource in ("this", "blue_green"):
+        service = main["resource"]["aws_ecs_service"][resource]
+        assert service["task_definition"] == "module.task.task_definition_arns[each.key]"
+        assert service["enable_execute_command"] == "module.task.execute_command[each.key]"
+        assert "module.task" in service["depends_on"]  # the execution role's policies first
+    moved = {(m["from"], m["to"]) for m in main["moved"]}
+    addresses = [f"{rtype}.{name}" for rtype, names in module_resources("ecs_task").items() for name in names]
+    assert len(addresses) == 8
+    for address in addresses:  # trees applied before ecs_task keep their tasks and roles
+        assert (address, f"module.task.{address}") in moved
 
 
 def test_alb_module_listeners():
@@ -415,13 +433,14 @@ def test_variable_that_fgen_sets_from_rds_is_refused(tmp_path):
 
 
 @pytest.mark.terraform
-@pytest.mark.parametrize("module", ["s3_logs", "alb", "ecs"])
+@pytest.mark.parametrize("module", ["s3_logs", "alb", "ecs", "ecs_task", "preview"])
 def test_module_terraform_test(module, tmp_path):
     binary = shutil.which("terraform")
     if binary is None:
         pytest.skip("terraform is not on PATH")
-    work = tmp_path / module
-    shutil.copytree(MODULES / module, work)
+    # the whole folder, as Terragrunt copies it: a module may call a sibling (../ecs_task)
+    shutil.copytree(MODULES, tmp_path / "modules")
+    work = tmp_path / "modules" / module
     env = terraform_env(tmp_path)
     for cmd in (["init", "-backend=false", "-input=false", "-no-color"], ["test", "-no-color"]):
         result = subprocess.run([binary, *cmd], cwd=work, env=env, capture_output=True, text=True, timeout=600)

@@ -246,10 +246,10 @@ def test_services_connect_to_the_cache_as_the_iam_user_over_tls(tree):
         mocks = parsed(tree, f"infra/environments/{env}/ecs/terragrunt.hcl")["dependency"]["redis"]["mock_outputs"]
         assert mocks["app_user_arn"].startswith("arn:aws:elasticache:")
         assert mocks["replication_group_arn"].startswith("arn:aws:elasticache:")
-    main = pygohcl.loads((MODULES / "ecs" / "main.tf").read_text())
+    main = pygohcl.loads((MODULES / "ecs_task" / "main.tf").read_text())
     policy = main["resource"]["aws_iam_role_policy"]["task_redis"]
     assert policy["role"] == "aws_iam_role.task[each.key].id"
-    text = (MODULES / "ecs" / "main.tf").read_text()
+    text = (MODULES / "ecs_task" / "main.tf").read_text()
     assert 'Action   = ["elasticache:Connect"]' in text
     assert "Resource = [var.redis.replication_group_arn, var.redis.user_arn]" in text
     assert 'REDIS_TLS       = "true"' in text

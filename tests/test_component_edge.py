@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pygohcl
@@ -122,41 +123,62 @@ def test_cloudfront_logs_use_standard_logging_v2_in_us_east_1():
 
 
 def test_waf_acls_scopes_names_and_providers():
-    acls = module_blocks("waf")["aws_wafv2_web_acl"]
-    assert acls["cloudfront"]["scope"] == "CLOUDFRONT" and acls["cloudfront"]["provider"] == "aws.us_east_1"
-    assert acls["regional"]["scope"] == "REGIONAL" and "provider" not in acls["regional"]
-    main = pygohcl.loads((MODULES / "waf" / "main.tf").read_text())["locals"]
-    assert main["cloudfront_name"] == "var.name-cloudfront" and main["regional_name"] == "var.name-regional"
+    """One modules/acl body, called for REGIONAL with the default provider and for CLOUDFRONT in us-east-1."""
+    calls = module_blocks("waf", "module")
+    regional, cloudfront = calls["regional"], calls["cloudfront"]
+    assert regional["source"] == cloudfront["source"] == "./modules/acl"
+    assert regional["scope"] == "REGIONAL" and "providers" not in regional
+    assert cloudfront["scope"] == "CLOUDFRONT" and cloudfront["providers"] == {"aws": "aws.us_east_1"}
+    assert cloudfront["count"] == "var.create_cloudfront_acl ? 1 : 0"
+    assert regional["name"] == cloudfront["name"] == "var.name"
+    assert regional["rules"] == cloudfront["rules"] == "local.rules"
+    acl = module_blocks("waf/modules/acl")["aws_wafv2_web_acl"]["this"]
+    assert acl["scope"] == "var.scope" and acl["name"] == "local.acl_name"
+    acl_locals = pygohcl.loads((MODULES / "waf" / "modules" / "acl" / "main.tf").read_text())["locals"]
+    assert acl_locals["acl_name"] == "var.name-lower(var.scope)"
     association = module_blocks("waf")["aws_wafv2_web_acl_association"]["alb"]
     assert association["resource_arn"] == "var.alb_arn"
+    assert association["web_acl_arn"] == "module.regional.web_acl_arn"
     assert BY_NAME["waf"].provider_aliases == ("us_east_1",)
 
 
-def test_waf_rules_are_the_same_in_both_acls_and_rate_limit_per_ip():
-    acls = module_blocks("waf")["aws_wafv2_web_acl"]
-    regional, cloudfront = (acls[s]["dynamic"]["rule"] for s in ("regional", "cloudfront"))
-    assert regional["for_each"] == cloudfront["for_each"] == "local.rules"
-    strip = lambda rule: {k: v for k, v in rule["content"].items() if k != "visibility_config"}  # noqa: E731
-    assert strip(regional) == strip(cloudfront)
-    rate = regional["content"]["statement"]["dynamic"]["rate_based_statement"]["content"]
+def test_waf_state_moves_into_the_acl_module():
+    """Trees applied before modules/acl existed keep their ACLs: every old address has a moved block."""
+    moved = {(m["from"], m["to"]) for m in _moved_blocks(MODULES / "waf" / "main.tf")}
+    for rtype in ("aws_wafv2_web_acl", "aws_cloudwatch_log_group", "aws_cloudwatch_log_resource_policy",
+                  "aws_wafv2_web_acl_logging_configuration"):
+        assert (f"{rtype}.regional", f"module.regional.{rtype}.this") in moved
+        assert (f"{rtype}.cloudfront[0]", f"module.cloudfront[0].{rtype}.this") in moved
+
+
+def _moved_blocks(path: Path) -> list[dict[str, str]]:
+    moved = pygohcl.loads(path.read_text()).get("moved") or []
+    return moved if isinstance(moved, list) else [moved]
+
+
+def test_waf_rules_and_rate_limit_per_ip():
+    acl = module_blocks("waf/modules/acl")["aws_wafv2_web_acl"]["this"]
+    assert acl["dynamic"]["rule"]["for_each"] == "local.rules"
+    rate = acl["dynamic"]["rule"]["content"]["statement"]["dynamic"]["rate_based_statement"]["content"]
     assert rate["aggregate_key_type"] == "IP"
-    assert rate["evaluation_window_sec"] == "var.rate_limit_window_sec"
-    for acl in acls.values():
-        for visibility in (acl["visibility_config"], acl["dynamic"]["rule"]["content"]["visibility_config"]):
-            assert visibility["cloudwatch_metrics_enabled"] is True and visibility["sampled_requests_enabled"] is True
+    assert rate["evaluation_window_sec"] == "var.rules.rate_limit_window_sec"
+    for visibility in (acl["visibility_config"], acl["dynamic"]["rule"]["content"]["visibility_config"]):
+        assert visibility["cloudwatch_metrics_enabled"] is True and visibility["sampled_requests_enabled"] is True
 
 
 def test_every_waf_log_group_is_named_aws_waf_logs_and_has_retention_and_a_key():
-    groups = module_blocks("waf")["aws_cloudwatch_log_group"]
-    assert set(groups) == {"regional", "cloudfront"}
-    for group in groups.values():
-        assert group["name"].startswith("aws-waf-logs-")
-        assert group["retention_in_days"] == "var.log_retention_days"
-        assert group["kms_key_id"]
-    assert groups["cloudfront"]["provider"] == "aws.us_east_1"
-    configs = module_blocks("waf")["aws_wafv2_web_acl_logging_configuration"]
-    assert set(configs) == {"regional", "cloudfront"}
-    assert all(c["dynamic"]["redacted_fields"]["for_each"] == "local.redacted_headers" for c in configs.values())
+    groups = module_blocks("waf/modules/acl")["aws_cloudwatch_log_group"]
+    assert set(groups) == {"this"}
+    group = groups["this"]
+    assert group["name"].startswith("aws-waf-logs-")
+    assert group["retention_in_days"] == "var.log_retention_days"
+    assert group["kms_key_id"] == "var.kms_key_arn"
+    calls = module_blocks("waf", "module")
+    assert calls["regional"]["kms_key_arn"] == "var.kms_key_arn"
+    assert "aws_kms_key.cloudfront_logs" in calls["cloudfront"]["kms_key_arn"]
+    configs = module_blocks("waf/modules/acl")["aws_wafv2_web_acl_logging_configuration"]
+    assert set(configs) == {"this"}
+    assert configs["this"]["dynamic"]["redacted_fields"]["for_each"] == "local.redacted_headers"
 
 
 def test_assets_replication_uses_the_dr_provider_and_least_privilege():
@@ -467,8 +489,9 @@ def test_module_terraform_test(module, tmp_path):
         pytest.skip("terraform is not on PATH")
     if not os.environ.get(MIRROR_ENV):
         pytest.skip(f"{MIRROR_ENV} is not set (no offline AWS provider)")
-    work = tmp_path / module
-    shutil.copytree(MODULES / module, work)
+    # the whole folder, as Terragrunt copies it: a module may call a sibling (../ecs_task)
+    shutil.copytree(MODULES, tmp_path / "modules")
+    work = tmp_path / "modules" / module
     env = terraform_env(tmp_path)
     for cmd in (["init", "-backend=false", "-input=false", "-no-color"], ["test", "-no-color"]):
         result = subprocess.run([binary, *cmd], cwd=work, env=env, capture_output=True, text=True, timeout=600)

@@ -140,6 +140,14 @@ def test_changed_lists_units_in_dependency_order(fgen, project):
     envs = {e["environment"]: e["units"] for e in data["customers"][0]["environments"]}
     assert set(envs) == {"dev", "prod"} and envs["dev"] == ["kms"]
     module.write_text(module.read_text()[:-1])
+    shared = project.output_dir / "customer-x/infra/modules/ecs_task/main.tf"  # no unit's own module
+    shared.write_text(shared.read_text() + "\n")
+    data = json.loads(fgen("changed", "--since", "HEAD", "--format", "json")[1])
+    envs = {e["environment"]: e["units"] for e in data["customers"][0]["environments"]}
+    assert envs["prod"] == ["ecs"] and "ecs" in envs["dev"]
+    assert any(u.startswith("previews/") for u in envs["dev"])  # the preview module calls it too
+    assert set(envs["dev"]) <= {"ecs"} | {u for u in envs["dev"] if u.startswith("previews/")}
+    shared.write_text(shared.read_text()[:-1])
     root = project.root / "root.hcl"
     root.write_text(root.read_text() + "\n")
     data = json.loads(fgen("changed", "--since", "HEAD", "--format", "json")[1])

@@ -136,8 +136,12 @@ def test_preview_services_reach_the_cache_like_dev_services(tree):
     preview = unit_inputs(tree, "dev", f"previews/{SLUG}")["redis"]
     assert preview == unit_inputs(tree, "dev", "ecs")["redis"]
     assert preview["auth_mode"] == "iam" and preview["user_id"] == "dependency.redis.outputs.app_user_id"
-    module = (REPO / "templates/modules/preview/main.tf").read_text()
-    assert 'Action   = ["elasticache:Connect"]' in module and "REDIS_TLS       = \"true\"" in module
+    # the preview's tasks are dev's own: one ecs_task module, called by both with the same connection
+    for module in ("preview", "ecs"):
+        call = pygohcl.loads((REPO / f"templates/modules/{module}/main.tf").read_text())["module"]["task"]
+        assert call["source"] == "../ecs_task" and call["redis"] == "var.redis" and call["database"] == "var.database"
+    task = (REPO / "templates/modules/ecs_task/main.tf").read_text()
+    assert 'Action   = ["elasticache:Connect"]' in task and "REDIS_TLS       = \"true\"" in task
 
 
 def test_prod_rule_priorities_are_unchanged(tree):
@@ -158,6 +162,20 @@ def test_preview_module_adds_host_rules_to_the_dev_listener():
     assert service["desired_count"] == 1 and service["cluster"] == "var.cluster_arn"
     assert service["enable_execute_command"] is False
     assert "aws_ecs_cluster" not in main["resource"] and "aws_lb" not in main["resource"]
+    task = main["module"]["task"]
+    assert task["description_qualifier"] == "preview" and task["tags"] == "local.tags"
+    assert "enable_execute_command" not in task  # previews get no ECS Exec permissions either
+    moved = {(m["from"], m["to"]) for m in main["moved"]}
+    for address in ("aws_cloudwatch_log_group.service", "aws_iam_role.execution", "aws_iam_role_policy_attachment.execution",
+                    "aws_iam_role_policy.execution", "aws_iam_role.task", "aws_iam_role_policy.task_redis",
+                    "aws_ecs_task_definition.this"):
+        assert (address, f"module.task.{address}") in moved  # previews applied before ecs_task keep their state
+
+
+def test_the_tree_carries_the_task_module_the_preview_module_calls(tree):
+    """``../ecs_task`` resolves in infra/modules/ (Terragrunt copies that folder whole, ``modules//preview``)."""
+    assert "infra/modules/ecs_task/main.tf" in tree and "infra/modules/preview/main.tf" in tree
+    assert 'source = "../ecs_task"' in tree["infra/modules/preview/main.tf"]
 
 
 # --- rules ---------------------------------------------------------------------------------------

@@ -80,7 +80,7 @@ def _check_block(body, schema, where, problems):
 @pytest.mark.terraform
 def test_no_module_uses_an_unknown_or_deprecated_argument(provider_schema):
     problems: list[str] = []
-    for path in sorted((REPO / "templates" / "modules").glob("*/*.tf")):
+    for path in sorted((REPO / "templates" / "modules").glob("**/*.tf")):  # submodules (waf/modules/acl) too
         body = pygohcl.loads(path.read_text())
         for kind, schemas in (("resource", "resource_schemas"), ("data", "data_source_schemas")):
             for rtype, instances in (body.get(kind) or {}).items():

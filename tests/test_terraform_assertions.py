@@ -112,8 +112,8 @@ def test_expectations_come_from_the_manifest(project):
     })
     runs = _runs(project, "prod")
     per_ip = ' : one(one(r.statement).rate_based_statement).limit if r.name == "rate-limit-per-ip"'
-    assert "== 4321" in _condition(runs["waf"], "aws_wafv2_web_acl.regional.rule" + per_ip)
-    assert "== 4321" in _condition(runs["waf"], "aws_wafv2_web_acl.cloudfront[0].rule" + per_ip)
+    assert "== 4321" in _condition(runs["waf"], "module.regional.web_acl.rule" + per_ip)
+    assert "== 4321" in _condition(runs["waf"], "module.cloudfront[0].web_acl.rule" + per_ip)
     assert "tonumber(aws_budgets_budget.monthly.limit_amount) == 1234.5" in _condition(runs["budgets"], "limit_amount")
     assert _condition(runs["identity"], ".mfa_configuration ==") == \
         'aws_cognito_user_pool.this.mfa_configuration == "ON"'
@@ -137,7 +137,7 @@ def test_the_issues_properties_are_asserted_in_prod(project):
         "security_groups": ['"0.0.0.0/0"'],
         "vpc_endpoints": ["keys(aws_vpc_endpoint.gateway)", "keys(aws_vpc_endpoint.interface)"],
         "cdn": ["minimum_protocol_version =="],
-        "waf": ["rate_based_statement).limit", "aws_cloudwatch_log_group.regional"],
+        "waf": ["rate_based_statement).limit", "module.regional.log_group"],
         "budgets": ["limit_amount"],
         "alerts": ["kms_master_key_id == run.kms.key_arn"],
         "audit": ["is_multi_region_trail", "enable_log_file_validation", "aws_cloudtrail.this.kms_key_id",

@@ -387,8 +387,9 @@ def test_dependabot():
         assert update["schedule"]["interval"] == "weekly", ecosystem
         assert update["cooldown"]["default-days"] >= 7, ecosystem
     assert updates["pip"]["directory"] == "/"
-    assert updates["terraform"]["directories"] == ["/templates/modules/*"]
+    assert updates["terraform"]["directories"] == ["/templates/modules/*", "/templates/modules/*/modules/*"]
     assert list((ROOT / "templates" / "modules").glob("*/versions.tf")), "the glob matches the module templates"
+    assert list((ROOT / "templates" / "modules").glob("*/modules/*/versions.tf")), "and their submodules"
 
 
 def test_pre_commit_hooks():

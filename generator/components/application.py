@@ -568,7 +568,8 @@ class Ecs(Component):
             if env.is_production and s.critical:
                 result.append(Assertion(f'one({svc}.capacity_provider_strategy).capacity_provider != "FARGATE_SPOT"',
                                         f"ecs: critical service {name} must not run on FARGATE_SPOT in production"))
-        result.append(log_groups("ecs", "values(aws_cloudwatch_log_group.service)",
+        # the log groups live in the module's ecs_task call, which reports them as an output
+        result.append(log_groups("ecs", "values(module.task.log_groups)",
                                  env.manifest.logging.retention_days, env.out("kms", "key_arn")))
         return result
 

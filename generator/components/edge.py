@@ -356,7 +356,8 @@ class Waf(Component):
 
     def assertions(self, env: EnvContext) -> list[Assertion]:
         s: WafSettings = self.settings(env)
-        acls = ["aws_wafv2_web_acl.regional"] + (["aws_wafv2_web_acl.cloudfront[0]"] if env.enabled("cdn") else [])
+        # the ACLs live in the module's modules/acl calls; their web_acl outputs carry the planned rules
+        acls = ["module.regional.web_acl"] + (["module.cloudfront[0].web_acl"] if env.enabled("cdn") else [])
 
         def limit(acl: str, rule: str) -> str:
             return (f"one([for r in {acl}.rule : one(one(r.statement).rate_based_statement).limit "
@@ -373,10 +374,10 @@ class Waf(Component):
             ]
         retention = env.manifest.logging.retention_days
         result += [
-            expect("length(aws_wafv2_web_acl.cloudfront)", 1 if env.enabled("cdn") else 0,
+            expect("length(module.cloudfront)", 1 if env.enabled("cdn") else 0,
                    "waf: a CloudFront web ACL exactly when the CDN is enabled"),
-            log_groups("waf", "[aws_cloudwatch_log_group.regional]", retention, env.out("kms", "key_arn")),
-            log_groups("waf", "aws_cloudwatch_log_group.cloudfront", retention, None),
+            log_groups("waf", "[module.regional.log_group]", retention, env.out("kms", "key_arn")),
+            log_groups("waf", "module.cloudfront[*].log_group", retention, None),
         ]
         return result
 

@@ -3,112 +3,10 @@
 # environment's HTTPS listener matching the preview host *and* the service's paths. The cluster, load
 # balancer, subnets, security groups, database instance and cache are the environment's.
 
-data "aws_caller_identity" "current" {}
-
-data "aws_region" "current" {}
-
-data "aws_partition" "current" {}
-
 locals {
-  account_id = data.aws_caller_identity.current.account_id
-  # id is the region name in provider 5 and 6 (name is deprecated in 6)
-  region    = data.aws_region.current.id
-  partition = data.aws_partition.current.partition
-
   tags = {
     preview-branch  = var.branch
     preview-expires = var.expires
-  }
-
-  database_environment = var.database == null ? {} : {
-    DB_HOST = var.database.host
-    DB_PORT = tostring(var.database.port)
-    DB_NAME = var.database.name
-  }
-  # RDS-managed credentials (null under a mock provider): only interpolated inside a loop that is
-  # empty while the ARN is null.
-  database_secret_arn  = try(var.database.secret_arn, null)
-  database_secret_keys = local.database_secret_arn == null ? [] : ["username", "password"]
-  database_secrets = {
-    for key in local.database_secret_keys : "DB_${upper(key)}" => "${local.database_secret_arn}:${key}::"
-  }
-  # The same cache connection as dev's services (see the ecs module): TLS only; IAM auth signs tokens
-  # as REDIS_USER for the replication group, an AUTH token arrives as an ECS secret from SSM.
-  redis_mode = try(var.redis.auth_mode, "none")
-  redis_environment = var.redis == null ? {} : merge(
-    {
-      REDIS_HOST      = var.redis.host
-      REDIS_PORT      = tostring(var.redis.port)
-      REDIS_TLS       = "true"
-      REDIS_AUTH_MODE = var.redis.auth_mode
-    },
-    local.redis_mode != "iam" ? {} : {
-      REDIS_USER                 = var.redis.user_id
-      REDIS_REPLICATION_GROUP_ID = var.redis.replication_group_id
-    },
-  )
-  redis_token_parameter_arns = local.redis_mode == "auth_token" ? [var.redis.auth_token_parameter_arn] : []
-  redis_secrets              = { for arn in local.redis_token_parameter_arns : "REDIS_AUTH_TOKEN" => arn }
-
-  containers = {
-    for name, s in var.services : name => {
-      name      = name
-      image     = "${s.image}:${s.image_tag}"
-      essential = true
-      portMappings = [{
-        name          = "http"
-        containerPort = s.port
-        hostPort      = s.port
-        protocol      = "tcp"
-        appProtocol   = "http"
-      }]
-      environment            = [for key, value in merge(s.environment, local.database_environment, local.redis_environment) : { name = key, value = value }]
-      secrets                = [for key, value in merge(s.secrets, local.database_secrets, local.redis_secrets) : { name = key, valueFrom = value }]
-      readonlyRootFilesystem = s.read_only_root_filesystem
-      mountPoints            = s.read_only_root_filesystem ? [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }] : []
-      volumesFrom            = []
-      linuxParameters        = { initProcessEnabled = true }
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          awslogs-group         = aws_cloudwatch_log_group.service[name].name
-          awslogs-region        = local.region
-          awslogs-stream-prefix = name
-        }
-      }
-    }
-  }
-
-  kms_via_services = ["ssm.${local.region}.amazonaws.com", "secretsmanager.${local.region}.amazonaws.com"]
-
-  execution_statements = {
-    for name, s in var.services : name => concat(
-      length(s.secrets) == 0 ? [] : [{
-        Sid      = "ReadOwnParameters"
-        Effect   = "Allow"
-        Action   = ["ssm:GetParameters"]
-        Resource = "${var.ssm_parameter_arn_prefix}/${name}/*"
-      }],
-      local.database_secret_arn == null ? [] : [{
-        Sid      = "ReadDatabaseSecret"
-        Effect   = "Allow"
-        Action   = ["secretsmanager:GetSecretValue"]
-        Resource = local.database_secret_arn
-      }],
-      [for arn in local.redis_token_parameter_arns : {
-        Sid      = "ReadCacheAuthToken"
-        Effect   = "Allow"
-        Action   = ["ssm:GetParameters"]
-        Resource = arn
-      }],
-      length(s.secrets) == 0 && var.database == null && local.redis_mode != "auth_token" ? [] : [{
-        Sid       = "DecryptWithCustomerKey"
-        Effect    = "Allow"
-        Action    = ["kms:Decrypt"]
-        Resource  = var.kms_key_arn
-        Condition = { StringEquals = { "kms:ViaService" = local.kms_via_services } }
-      }],
-    )
   }
 }
 
@@ -183,119 +81,20 @@ resource "aws_lb_listener_rule" "this" {
 
 # --- tasks ---------------------------------------------------------------------------------------
 
-resource "aws_cloudwatch_log_group" "service" {
-  for_each = var.services
+# Task definition, log group, execution and task roles as dev's own (the ecs_task module), tagged
+# with the branch. The application's own role: no permissions (previews get no ECS Exec) beyond
+# connecting to the cache, as exactly dev's application user, to exactly its replication group.
+module "task" {
+  source = "../ecs_task"
 
-  name              = each.value.log_group_name
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
-
-  tags = local.tags
-}
-
-resource "aws_iam_role" "execution" {
-  for_each = var.services
-
-  name        = each.value.execution_role_name
-  description = "Lets ECS pull the image, write logs and read the secrets of the preview ${each.value.family}."
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "ecs-tasks.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      Condition = {
-        StringEquals = { "aws:SourceAccount" = local.account_id }
-        ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:ecs:${local.region}:${local.account_id}:*" }
-      }
-    }]
-  })
-
-  tags = local.tags
-}
-
-resource "aws_iam_role_policy_attachment" "execution" {
-  for_each = var.services
-
-  role       = aws_iam_role.execution[each.key].name
-  policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
-}
-
-resource "aws_iam_role_policy" "execution" {
-  for_each = { for name, s in var.services : name => local.execution_statements[name] if length(s.secrets) > 0 || var.database != null || local.redis_mode == "auth_token" }
-
-  name   = "read-secrets"
-  role   = aws_iam_role.execution[each.key].id
-  policy = jsonencode({ Version = "2012-10-17", Statement = each.value })
-}
-
-# The application's own role: no permissions (previews get no ECS Exec) beyond connecting to the cache.
-resource "aws_iam_role" "task" {
-  for_each = var.services
-
-  name        = each.value.task_role_name
-  description = "Role of the preview ${each.value.family} application containers."
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "ecs-tasks.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      Condition = {
-        StringEquals = { "aws:SourceAccount" = local.account_id }
-        ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:ecs:${local.region}:${local.account_id}:*" }
-      }
-    }]
-  })
-
-  tags = local.tags
-}
-
-# IAM authentication to the cache: as exactly dev's application user, to exactly its replication group.
-resource "aws_iam_role_policy" "task_redis" {
-  for_each = local.redis_mode == "iam" ? var.services : {}
-
-  name = "redis-connect"
-  role = aws_iam_role.task[each.key].id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid      = "ConnectToCacheAsAppUser"
-      Effect   = "Allow"
-      Action   = ["elasticache:Connect"]
-      Resource = [var.redis.replication_group_arn, var.redis.user_arn]
-    }]
-  })
-}
-
-resource "aws_ecs_task_definition" "this" {
-  for_each = var.services
-
-  family                   = each.value.family
-  network_mode             = "awsvpc"
-  requires_compatibilities = ["FARGATE"]
-  cpu                      = tostring(each.value.cpu)
-  memory                   = tostring(each.value.memory)
-  execution_role_arn       = aws_iam_role.execution[each.key].arn
-  task_role_arn            = aws_iam_role.task[each.key].arn
-  container_definitions    = jsonencode([local.containers[each.key]])
-
-  runtime_platform {
-    operating_system_family = "LINUX"
-    cpu_architecture        = "X86_64"
-  }
-
-  dynamic "volume" {
-    for_each = each.value.read_only_root_filesystem ? ["tmp"] : []
-
-    content {
-      name = volume.value
-    }
-  }
-
-  tags = merge(local.tags, {
-    Name = each.value.family
-  })
+  services                 = var.services
+  kms_key_arn              = var.kms_key_arn
+  log_retention_days       = var.log_retention_days
+  ssm_parameter_arn_prefix = var.ssm_parameter_arn_prefix
+  database                 = var.database
+  redis                    = var.redis
+  description_qualifier    = "preview"
+  tags                     = local.tags
 }
 
 resource "aws_ecs_service" "this" {
@@ -303,7 +102,7 @@ resource "aws_ecs_service" "this" {
 
   name                               = each.value.family
   cluster                            = var.cluster_arn
-  task_definition                    = aws_ecs_task_definition.this[each.key].arn
+  task_definition                    = module.task.task_definition_arns[each.key]
   desired_count                      = 1
   platform_version                   = "LATEST"
   deployment_minimum_healthy_percent = 0
@@ -348,7 +147,43 @@ resource "aws_ecs_service" "this" {
   # ECS attaches a service only to a target group a listener rule uses.
   depends_on = [
     aws_lb_listener_rule.this,
-    aws_iam_role_policy.execution,
-    aws_iam_role_policy_attachment.execution,
+    module.task,
   ]
+}
+
+# --- state of the resources that moved into ../ecs_task -------------------------------------------
+
+moved {
+  from = aws_cloudwatch_log_group.service
+  to   = module.task.aws_cloudwatch_log_group.service
+}
+
+moved {
+  from = aws_iam_role.execution
+  to   = module.task.aws_iam_role.execution
+}
+
+moved {
+  from = aws_iam_role_policy_attachment.execution
+  to   = module.task.aws_iam_role_policy_attachment.execution
+}
+
+moved {
+  from = aws_iam_role_policy.execution
+  to   = module.task.aws_iam_role_policy.execution
+}
+
+moved {
+  from = aws_iam_role.task
+  to   = module.task.aws_iam_role.task
+}
+
+moved {
+  from = aws_iam_role_policy.task_redis
+  to   = module.task.aws_iam_role_policy.task_redis
+}
+
+moved {
+  from = aws_ecs_task_definition.this
+  to   = module.task.aws_ecs_task_definition.this
 }

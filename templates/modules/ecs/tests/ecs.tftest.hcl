@@ -175,6 +175,16 @@ run "dev_like" {
   }
 
   assert {
+    condition     = module.task.execute_command == { auth = false, realtime = true }
+    error_message = "ECS Exec permissions exactly for the services that enable it"
+  }
+
+  assert {
+    condition     = module.task.log_groups["auth"].name == "/ecs/acme-dev/auth" && module.task.log_groups["auth"].retention_in_days == 14 && module.task.log_groups["auth"].kms_key_id == "arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000000"
+    error_message = "log groups are encrypted and expire"
+  }
+
+  assert {
     condition     = one([for s in aws_ecs_cluster.this.setting : s.value if s.name == "containerInsights"]) == "enabled"
     error_message = "Container Insights follows the input"
   }
@@ -182,96 +192,6 @@ run "dev_like" {
   assert {
     condition     = toset(aws_ecs_cluster_capacity_providers.this.capacity_providers) == toset(["FARGATE", "FARGATE_SPOT"])
     error_message = "the cluster offers FARGATE and FARGATE_SPOT"
-  }
-
-  assert {
-    condition     = aws_ecs_task_definition.this["auth"].network_mode == "awsvpc" && toset(aws_ecs_task_definition.this["auth"].requires_compatibilities) == toset(["FARGATE"]) && aws_ecs_task_definition.this["auth"].family == "acme-dev-auth"
-    error_message = "Fargate task definitions in awsvpc mode"
-  }
-
-  assert {
-    condition     = jsondecode(aws_ecs_task_definition.this["auth"].container_definitions)[0].image == "111111111111.dkr.ecr.eu-west-1.amazonaws.com/acme/auth:1.2.3"
-    error_message = "the image is repository:tag"
-  }
-
-  assert {
-    condition     = jsondecode(aws_ecs_task_definition.this["auth"].container_definitions)[0].readonlyRootFilesystem
-    error_message = "read-only root filesystem follows the service"
-  }
-
-  assert {
-    condition = { for e in jsondecode(aws_ecs_task_definition.this["auth"].container_definitions)[0].environment : e.name => e.value } == {
-      LOG_LEVEL                  = "debug"
-      DB_HOST                    = "acme-dev.abcdefghijkl.eu-west-1.rds.amazonaws.com"
-      DB_PORT                    = "5432"
-      DB_NAME                    = "game"
-      REDIS_HOST                 = "master.acme-dev.abcdef.euw1.cache.amazonaws.com"
-      REDIS_PORT                 = "6379"
-      REDIS_TLS                  = "true"
-      REDIS_AUTH_MODE            = "iam"
-      REDIS_USER                 = "acme-dev-app"
-      REDIS_REPLICATION_GROUP_ID = "acme-dev"
-    }
-    error_message = "plain variables plus the database endpoint and the cache's endpoint, TLS, IAM user and replication group"
-  }
-
-  assert {
-    condition = alltrue([for name in ["auth", "realtime"] : jsondecode(aws_iam_role_policy.task_redis[name].policy).Statement == [{
-      Sid      = "ConnectToCacheAsAppUser"
-      Effect   = "Allow"
-      Action   = ["elasticache:Connect"]
-      Resource = ["arn:aws:elasticache:eu-west-1:111111111111:replicationgroup:acme-dev", "arn:aws:elasticache:eu-west-1:111111111111:user:acme-dev-app"]
-    }]])
-    error_message = "every task role may connect to exactly the cache's replication group as exactly the app user"
-  }
-
-  assert {
-    condition     = length([for e in jsondecode(aws_ecs_task_definition.this["auth"].container_definitions)[0].secrets : e if e.name == "REDIS_AUTH_TOKEN"]) == 0
-    error_message = "no AUTH token with IAM authentication"
-  }
-
-  assert {
-    condition = { for e in jsondecode(aws_ecs_task_definition.this["auth"].container_definitions)[0].secrets : e.name => e.valueFrom } == {
-      JWT_KEY     = "arn:aws:ssm:eu-west-1:111111111111:parameter/acme/dev/auth/jwt-key"
-      DB_USERNAME = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rds!db-0000-AbCdEf:username::"
-      DB_PASSWORD = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rds!db-0000-AbCdEf:password::"
-    }
-    error_message = "secrets come from SSM and the RDS-managed secret"
-  }
-
-  assert {
-    condition     = jsondecode(aws_ecs_task_definition.this["auth"].container_definitions)[0].logConfiguration.options["awslogs-group"] == "/ecs/acme-dev/auth"
-    error_message = "each service logs to its own group"
-  }
-
-  assert {
-    condition     = aws_cloudwatch_log_group.service["auth"].retention_in_days == 14 && aws_cloudwatch_log_group.service["auth"].kms_key_id == "arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000000"
-    error_message = "log groups are encrypted and expire"
-  }
-
-  assert {
-    condition     = one([for s in jsondecode(aws_iam_role_policy.execution["auth"].policy).Statement : s.Resource if s.Sid == "ReadOwnParameters"]) == "arn:aws:ssm:eu-west-1:111111111111:parameter/acme/dev/auth/*"
-    error_message = "the execution role reads only the service's own parameters"
-  }
-
-  assert {
-    condition     = one([for s in jsondecode(aws_iam_role_policy.execution["realtime"].policy).Statement : s.Resource if s.Sid == "ReadDatabaseSecret"]) == "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rds!db-0000-AbCdEf"
-    error_message = "the execution role reads only the database secret"
-  }
-
-  assert {
-    condition     = length([for s in jsondecode(aws_iam_role_policy.execution["realtime"].policy).Statement : s if s.Sid == "ReadOwnParameters"]) == 0
-    error_message = "no SSM access for a service without secrets"
-  }
-
-  assert {
-    condition     = aws_iam_role_policy_attachment.execution["auth"].policy_arn == "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
-    error_message = "the execution role has the ECS task execution managed policy"
-  }
-
-  assert {
-    condition     = keys(aws_iam_role_policy.task_exec) == ["realtime"]
-    error_message = "only task roles of ECS Exec services get permissions"
   }
 
   assert {
@@ -308,114 +228,25 @@ run "prod_like_no_data_stores" {
   }
 
   assert {
-    condition     = length(aws_iam_role_policy.task_exec) == 0 && alltrue([for s in aws_ecs_service.this : !s.enable_execute_command])
+    condition     = !anytrue(values(module.task.execute_command)) && alltrue([for s in aws_ecs_service.this : !s.enable_execute_command])
     error_message = "no ECS Exec in production"
   }
-
-  assert {
-    condition     = length(aws_iam_role_policy.task_redis) == 0
-    error_message = "no cache permission without a cache"
-  }
-
-  assert {
-    condition     = keys(aws_iam_role_policy.execution) == ["auth"]
-    error_message = "without secrets or a database an execution role needs no inline policy"
-  }
-
-  assert {
-    condition     = length([for e in jsondecode(aws_ecs_task_definition.this["auth"].container_definitions)[0].environment : e if startswith(e.name, "DB_") || startswith(e.name, "REDIS_")]) == 0
-    error_message = "no database variables without a database"
-  }
-}
-
-run "database_without_managed_secret" {
-  command = plan
-
-  variables {
-    database = {
-      host       = "acme-dev.abcdefghijkl.eu-west-1.rds.amazonaws.com"
-      port       = 5432
-      name       = "game"
-      secret_arn = null
-    }
-  }
-
-  assert {
-    condition     = length([for e in jsondecode(aws_ecs_task_definition.this["realtime"].container_definitions)[0].secrets : e if startswith(e.name, "DB_")]) == 0
-    error_message = "no credential secrets without an RDS-managed secret"
-  }
-
-  assert {
-    condition     = length([for s in jsondecode(aws_iam_role_policy.execution["realtime"].policy).Statement : s if s.Sid == "ReadDatabaseSecret"]) == 0
-    error_message = "no Secrets Manager access without a secret"
-  }
-}
-
-run "redis_auth_token" {
-  command = plan
-
-  variables {
-    redis = {
-      host                     = "master.acme-dev.abcdef.euw1.cache.amazonaws.com"
-      port                     = 6379
-      auth_mode                = "auth_token"
-      auth_token_parameter_arn = "arn:aws:ssm:eu-west-1:111111111111:parameter/acme/dev/redis/auth-token"
-    }
-  }
-
-  assert {
-    condition     = { for e in jsondecode(aws_ecs_task_definition.this["realtime"].container_definitions)[0].secrets : e.name => e.valueFrom if e.name == "REDIS_AUTH_TOKEN" } == { REDIS_AUTH_TOKEN = "arn:aws:ssm:eu-west-1:111111111111:parameter/acme/dev/redis/auth-token" }
-    error_message = "the AUTH token reaches the containers as an ECS secret from SSM"
-  }
-
-  assert {
-    condition     = length([for e in jsondecode(aws_ecs_task_definition.this["realtime"].container_definitions)[0].environment : e if contains(["REDIS_AUTH_TOKEN", "REDIS_USER"], e.name)]) == 0 && one([for e in jsondecode(aws_ecs_task_definition.this["realtime"].container_definitions)[0].environment : e.value if e.name == "REDIS_AUTH_MODE"]) == "auth_token"
-    error_message = "the token is never a plain variable; no IAM user in auth_token mode"
-  }
-
-  assert {
-    condition     = one([for s in jsondecode(aws_iam_role_policy.execution["realtime"].policy).Statement : s.Resource if s.Sid == "ReadCacheAuthToken"]) == "arn:aws:ssm:eu-west-1:111111111111:parameter/acme/dev/redis/auth-token"
-    error_message = "the execution role reads exactly the token parameter"
-  }
-
-  assert {
-    condition     = length(aws_iam_role_policy.task_redis) == 0
-    error_message = "no elasticache:Connect without IAM authentication"
-  }
-}
-
-run "redis_iam_needs_the_user" {
-  command = plan
-
-  variables {
-    redis = {
-      host      = "master.acme-dev.abcdef.euw1.cache.amazonaws.com"
-      port      = 6379
-      auth_mode = "iam"
-    }
-  }
-
-  expect_failures = [var.redis]
-}
-
-run "redis_token_must_be_a_parameter_arn" {
-  command = plan
-
-  variables {
-    redis = {
-      host                     = "master.acme-dev.abcdef.euw1.cache.amazonaws.com"
-      port                     = 6379
-      auth_mode                = "auth_token"
-      auth_token_parameter_arn = "not-a-secret-reference-0123456789"
-    }
-  }
-
-  expect_failures = [var.redis]
 }
 
 run "apply" {
   command = apply
+
+  assert {
+    condition     = alltrue([for name, s in aws_ecs_service.this : s.task_definition == module.task.task_definition_arns[name]])
+    error_message = "each service runs its task definition from module.task"
+  }
+
+  assert {
+    condition     = output.task_role_arns == module.task.task_role_arns && output.log_group_names == { auth = "/ecs/acme-dev/auth", realtime = "/ecs/acme-dev/realtime" }
+    error_message = "the roles and log groups of module.task are the module's outputs"
+  }
 }
+
 
 run "refuses_foreign_parameter" {
   command = plan
@@ -452,6 +283,7 @@ run "refuses_foreign_parameter" {
 
   expect_failures = [var.services]
 }
+
 
 run "blue_green" {
   command = plan

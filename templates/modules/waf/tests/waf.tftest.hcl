@@ -33,6 +33,24 @@ mock_provider "aws" {
 mock_provider "aws" {
   alias = "us_east_1"
 
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "111111111111"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_region" {
+    defaults = {
+      id = "us-east-1"
+    }
+  }
+
   mock_resource "aws_wafv2_web_acl" {
     defaults = {
       arn = "arn:aws:wafv2:us-east-1:111111111111:global/webacl/acme-dev-cloudfront/11111111-2222-3333-4444-555555555555"
@@ -67,17 +85,17 @@ run "both_scopes" {
   command = plan
 
   assert {
-    condition     = aws_wafv2_web_acl.regional.scope == "REGIONAL" && aws_wafv2_web_acl.regional.name == "acme-dev-regional"
+    condition     = module.regional.web_acl.scope == "REGIONAL" && module.regional.web_acl.name == "acme-dev-regional"
     error_message = "the regional ACL is <name>-regional"
   }
 
   assert {
-    condition     = aws_wafv2_web_acl.cloudfront[0].scope == "CLOUDFRONT" && aws_wafv2_web_acl.cloudfront[0].name == "acme-dev-cloudfront"
+    condition     = module.cloudfront[0].web_acl.scope == "CLOUDFRONT" && module.cloudfront[0].web_acl.name == "acme-dev-cloudfront"
     error_message = "the CloudFront ACL is <name>-cloudfront"
   }
 
   assert {
-    condition = toset([for r in aws_wafv2_web_acl.regional.rule : one(r.statement[0].managed_rule_group_statement[*].name) if length(r.statement[0].managed_rule_group_statement) > 0]) == toset([
+    condition = toset([for r in module.regional.web_acl.rule : one(r.statement[0].managed_rule_group_statement[*].name) if length(r.statement[0].managed_rule_group_statement) > 0]) == toset([
       "AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet",
       "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet",
     ])
@@ -85,29 +103,29 @@ run "both_scopes" {
   }
 
   assert {
-    condition     = alltrue([for r in aws_wafv2_web_acl.regional.rule : length(r.override_action) == 1 && length(r.override_action[0].none) == 1 if length(r.statement[0].managed_rule_group_statement) > 0])
+    condition     = alltrue([for r in module.regional.web_acl.rule : length(r.override_action) == 1 && length(r.override_action[0].none) == 1 if length(r.statement[0].managed_rule_group_statement) > 0])
     error_message = "managed groups keep their own actions"
   }
 
   assert {
     condition = one([
-      for r in aws_wafv2_web_acl.regional.rule : r.statement[0].rate_based_statement[0].limit if r.name == "rate-limit-per-ip"
+      for r in module.regional.web_acl.rule : r.statement[0].rate_based_statement[0].limit if r.name == "rate-limit-per-ip"
     ]) == 2000
     error_message = "the per-IP rate rule has the manifest's limit"
   }
 
   assert {
     condition = one([
-      for r in aws_wafv2_web_acl.cloudfront[0].rule : r.statement[0].rate_based_statement[0].aggregate_key_type if r.name == "rate-limit-per-ip"
+      for r in module.cloudfront[0].web_acl.rule : r.statement[0].rate_based_statement[0].aggregate_key_type if r.name == "rate-limit-per-ip"
       ]) == "IP" && one([
-      for r in aws_wafv2_web_acl.cloudfront[0].rule : r.statement[0].rate_based_statement[0].evaluation_window_sec if r.name == "rate-limit-per-ip"
+      for r in module.cloudfront[0].web_acl.rule : r.statement[0].rate_based_statement[0].evaluation_window_sec if r.name == "rate-limit-per-ip"
     ]) == 300
     error_message = "rates are counted per client IP over the window"
   }
 
   assert {
     condition = one([
-      for r in aws_wafv2_web_acl.regional.rule : r.statement[0].rate_based_statement[0].scope_down_statement[0].byte_match_statement[0].search_string
+      for r in module.regional.web_acl.rule : r.statement[0].rate_based_statement[0].scope_down_statement[0].byte_match_statement[0].search_string
       if r.name == "rate-limit-login"
     ]) == "/api/auth/login"
     error_message = "the login rate rule is scoped down to the login path"
@@ -115,33 +133,33 @@ run "both_scopes" {
 
   assert {
     condition = one([
-      for r in aws_wafv2_web_acl.regional.rule : r.statement[0].rate_based_statement[0].limit if r.name == "rate-limit-login"
+      for r in module.regional.web_acl.rule : r.statement[0].rate_based_statement[0].limit if r.name == "rate-limit-login"
     ]) == 100
     error_message = "the login rate rule has its stricter limit"
   }
 
   assert {
-    condition     = alltrue([for r in aws_wafv2_web_acl.regional.rule : r.visibility_config[0].cloudwatch_metrics_enabled && r.visibility_config[0].sampled_requests_enabled]) && aws_wafv2_web_acl.regional.visibility_config[0].sampled_requests_enabled
+    condition     = alltrue([for r in module.regional.web_acl.rule : r.visibility_config[0].cloudwatch_metrics_enabled && r.visibility_config[0].sampled_requests_enabled]) && module.regional.web_acl.visibility_config[0].sampled_requests_enabled
     error_message = "metrics and sampled requests for the ACL and every rule"
   }
 
   assert {
-    condition     = length([for r in aws_wafv2_web_acl.regional.rule : r if r.name == "geo-block"]) == 0
+    condition     = length([for r in module.regional.web_acl.rule : r if r.name == "geo-block"]) == 0
     error_message = "no geo blocking without countries"
   }
 
   assert {
-    condition     = aws_cloudwatch_log_group.regional.name == "aws-waf-logs-acme-dev-regional" && aws_cloudwatch_log_group.cloudfront[0].name == "aws-waf-logs-acme-dev-cloudfront"
+    condition     = module.regional.log_group.name == "aws-waf-logs-acme-dev-regional" && module.cloudfront[0].log_group.name == "aws-waf-logs-acme-dev-cloudfront"
     error_message = "WAF log groups must be named aws-waf-logs-*"
   }
 
   assert {
-    condition     = aws_cloudwatch_log_group.regional.retention_in_days == 30 && aws_cloudwatch_log_group.cloudfront[0].retention_in_days == 30
+    condition     = module.regional.log_group.retention_in_days == 30 && module.cloudfront[0].log_group.retention_in_days == 30
     error_message = "WAF logs are kept log_retention_days"
   }
 
   assert {
-    condition     = aws_cloudwatch_log_group.regional.kms_key_id == "arn:aws:kms:eu-west-1:111111111111:key/11111111-1111-1111-1111-111111111111"
+    condition     = module.regional.log_group.kms_key_id == "arn:aws:kms:eu-west-1:111111111111:key/11111111-1111-1111-1111-111111111111"
     error_message = "the regional log group uses the customer key"
   }
 
@@ -156,7 +174,7 @@ run "both_scopes" {
   }
 
   assert {
-    condition     = toset([for f in aws_wafv2_web_acl_logging_configuration.regional.redacted_fields : f.single_header[0].name]) == toset(["authorization", "cookie"])
+    condition     = toset(module.regional.redacted_headers) == toset(["authorization", "cookie"])
     error_message = "credentials are redacted from the logs"
   }
 }
@@ -165,13 +183,18 @@ run "applied" {
   command = apply
 
   assert {
-    condition     = aws_cloudwatch_log_group.cloudfront[0].kms_key_id == "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-0000-0000-000000000000"
+    condition     = module.cloudfront[0].log_group.kms_key_id == "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-0000-0000-000000000000"
     error_message = "the CloudFront log group is encrypted with the us-east-1 key"
   }
 
   assert {
-    condition     = jsondecode(aws_cloudwatch_log_resource_policy.regional.policy_document).Statement[0].Resource == "arn:aws:logs:eu-west-1:111111111111:log-group:aws-waf-logs-acme-dev-regional:*"
+    condition     = jsondecode(module.regional.log_policy_document).Statement[0].Resource == "arn:aws:logs:eu-west-1:111111111111:log-group:aws-waf-logs-acme-dev-regional:*"
     error_message = "log delivery may write to the WAF log group only"
+  }
+
+  assert {
+    condition     = jsondecode(module.cloudfront[0].log_policy_document).Statement[0].Resource == "arn:aws:logs:us-east-1:111111111111:log-group:aws-waf-logs-acme-dev-cloudfront:*" && jsondecode(module.cloudfront[0].log_policy_document).Statement[0].Condition.ArnLike["aws:SourceArn"] == "arn:aws:logs:us-east-1:111111111111:*"
+    error_message = "log delivery in us-east-1 may write to the CloudFront WAF log group only"
   }
 
   assert {
@@ -193,18 +216,18 @@ run "prod_like_geo_and_several_login_paths" {
   }
 
   assert {
-    condition     = one([for r in aws_wafv2_web_acl.regional.rule : r.statement[0].geo_match_statement[0].country_codes if r.name == "geo-block"]) == tolist(["KP", "IR"])
+    condition     = one([for r in module.regional.web_acl.rule : r.statement[0].geo_match_statement[0].country_codes if r.name == "geo-block"]) == tolist(["KP", "IR"])
     error_message = "geo blocking from the input"
   }
 
   assert {
-    condition     = contains([for r in aws_wafv2_web_acl.cloudfront[0].rule : r.name], "anonymous-ip")
+    condition     = contains([for r in module.cloudfront[0].web_acl.rule : r.name], "anonymous-ip")
     error_message = "the anonymous IP list is optional"
   }
 
   assert {
     condition = toset([
-      for s in one([for r in aws_wafv2_web_acl.regional.rule : r.statement[0].rate_based_statement[0].scope_down_statement[0].or_statement[0].statement if r.name == "rate-limit-login"]) :
+      for s in one([for r in module.regional.web_acl.rule : r.statement[0].rate_based_statement[0].scope_down_statement[0].or_statement[0].statement if r.name == "rate-limit-login"]) :
       s.byte_match_statement[0].search_string
     ]) == toset(["/api/auth/login", "/api/auth/token"])
     error_message = "several login paths are OR-ed (matched lower-cased)"
@@ -219,7 +242,7 @@ run "without_cdn" {
   }
 
   assert {
-    condition     = length(aws_wafv2_web_acl.cloudfront) == 0 && length(aws_cloudwatch_log_group.cloudfront) == 0 && length(aws_kms_key.cloudfront_logs) == 0
+    condition     = length(module.cloudfront) == 0 && length(aws_kms_key.cloudfront_logs) == 0
     error_message = "no CloudFront ACL, log group or key without a CDN"
   }
 }
@@ -232,7 +255,7 @@ run "customer_key_in_us_east_1" {
   }
 
   assert {
-    condition     = length(aws_kms_key.cloudfront_logs) == 0 && aws_cloudwatch_log_group.cloudfront[0].kms_key_id == "arn:aws:kms:us-east-1:111111111111:key/22222222-2222-2222-2222-222222222222"
+    condition     = length(aws_kms_key.cloudfront_logs) == 0 && module.cloudfront[0].log_group.kms_key_id == "arn:aws:kms:us-east-1:111111111111:key/22222222-2222-2222-2222-222222222222"
     error_message = "in us-east-1 the customer key is used"
   }
 }

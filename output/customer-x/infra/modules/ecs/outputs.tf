@@ -18,15 +18,15 @@ output "service_names" {
 
 output "task_role_arns" {
   description = "Task (application) role ARN by service."
-  value       = { for name, role in aws_iam_role.task : name => role.arn }
+  value       = module.task.task_role_arns
 }
 
 output "execution_role_arns" {
   description = "Task execution role ARN by service."
-  value       = { for name, role in aws_iam_role.execution : name => role.arn }
+  value       = module.task.execution_role_arns
 }
 
 output "log_group_names" {
   description = "CloudWatch log group name by service."
-  value       = { for name, lg in aws_cloudwatch_log_group.service : name => lg.name }
+  value       = module.task.log_group_names
 }

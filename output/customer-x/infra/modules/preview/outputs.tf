@@ -23,7 +23,7 @@ output "listener_rule_arns" {
 
 output "log_group_names" {
   description = "CloudWatch log group name by service."
-  value       = { for name, lg in aws_cloudwatch_log_group.service : name => lg.name }
+  value       = module.task.log_group_names
 }
 
 output "database_name" {

@@ -137,23 +137,7 @@ variable "redis" {
   })
   default = null
 
-  validation {
-    condition     = try(contains(["iam", "auth_token"], var.redis.auth_mode), var.redis == null)
-    error_message = "redis.auth_mode must be iam or auth_token."
-  }
-
-  validation {
-    condition = try(var.redis.auth_mode != "iam", true) || try(
-      var.redis.replication_group_id != null && var.redis.user_id != null
-      && startswith(var.redis.replication_group_arn, "arn:") && startswith(var.redis.user_arn, "arn:"),
-    false)
-    error_message = "With auth_mode iam, redis needs replication_group_id, replication_group_arn, user_id and user_arn."
-  }
-
-  validation {
-    condition     = try(var.redis.auth_mode != "auth_token", true) || try(can(regex("^arn:[a-z-]+:ssm:[a-z0-9-]+:[0-9]{12}:parameter/", var.redis.auth_token_parameter_arn)), false)
-    error_message = "With auth_mode auth_token, redis.auth_token_parameter_arn must be the SSM parameter's ARN (never the token itself)."
-  }
+  # validated where it is used: ../ecs_task
 }
 
 variable "services" {

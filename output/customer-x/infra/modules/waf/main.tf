@@ -30,390 +30,57 @@ data "aws_caller_identity" "current" {}
 
 data "aws_partition" "current" {}
 
-data "aws_region" "current" {}
-
 locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
-  # id is the region name in provider 5 and 6 (name is deprecated in 6)
-  region = data.aws_region.current.id
 
-  regional_name   = "${var.name}-regional"
   cloudfront_name = "${var.name}-cloudfront"
 
-  # every rule carries every attribute so that the list has one element type
-  rules = concat(
-    length(var.blocked_countries) == 0 ? [] : [
-      { name = "geo-block", priority = 0, kind = "geo", group = null, limit = null },
-    ],
-    [
-      { name = "ip-reputation", priority = 10, kind = "managed", group = "AWSManagedRulesAmazonIpReputationList", limit = null },
-    ],
-    var.anonymous_ip_list ? [
-      { name = "anonymous-ip", priority = 20, kind = "managed", group = "AWSManagedRulesAnonymousIpList", limit = null },
-    ] : [],
-    [
-      { name = "rate-limit-per-ip", priority = 30, kind = "rate", group = null, limit = var.rate_limit },
-      { name = "rate-limit-login", priority = 40, kind = "login", group = null, limit = var.login_rate_limit },
-      { name = "common", priority = 50, kind = "managed", group = "AWSManagedRulesCommonRuleSet", limit = null },
-      { name = "known-bad-inputs", priority = 60, kind = "managed", group = "AWSManagedRulesKnownBadInputsRuleSet", limit = null },
-      { name = "sqli", priority = 70, kind = "managed", group = "AWSManagedRulesSQLiRuleSet", limit = null },
-    ],
-  )
-
-  # headers that carry credentials never reach the logs
-  redacted_headers = ["authorization", "cookie"]
+  # the same rules in both scopes (modules/acl builds them)
+  rules = {
+    blocked_countries     = var.blocked_countries
+    anonymous_ip_list     = var.anonymous_ip_list
+    rate_limit            = var.rate_limit
+    login_rate_limit      = var.login_rate_limit
+    rate_limit_window_sec = var.rate_limit_window_sec
+    login_paths           = var.login_paths
+  }
 }
 
 # --- REGIONAL web ACL (the ALB) -----------------------------------------------------------------
 
-resource "aws_wafv2_web_acl" "regional" {
-  name        = local.regional_name
-  description = "Protects the ${var.name} load balancer"
-  scope       = "REGIONAL"
+module "regional" {
+  source = "./modules/acl"
 
-  default_action {
-    allow {}
-  }
-
-  dynamic "rule" {
-    for_each = local.rules
-
-    content {
-      name     = rule.value.name
-      priority = rule.value.priority
-
-      dynamic "override_action" {
-        for_each = rule.value.kind == "managed" ? [1] : []
-
-        content {
-          none {}
-        }
-      }
-
-      dynamic "action" {
-        for_each = rule.value.kind == "managed" ? [] : [rule.value.kind]
-
-        content {
-          block {
-            dynamic "custom_response" {
-              for_each = action.value == "geo" ? [] : [429]
-
-              content {
-                response_code = custom_response.value
-              }
-            }
-          }
-        }
-      }
-
-      statement {
-        dynamic "managed_rule_group_statement" {
-          for_each = rule.value.kind == "managed" ? [rule.value.group] : []
-
-          content {
-            name        = managed_rule_group_statement.value
-            vendor_name = "AWS"
-          }
-        }
-
-        dynamic "geo_match_statement" {
-          for_each = rule.value.kind == "geo" ? [1] : []
-
-          content {
-            country_codes = var.blocked_countries
-          }
-        }
-
-        dynamic "rate_based_statement" {
-          for_each = contains(["rate", "login"], rule.value.kind) ? [rule.value] : []
-
-          content {
-            limit                 = rate_based_statement.value.limit
-            aggregate_key_type    = "IP"
-            evaluation_window_sec = var.rate_limit_window_sec
-
-            dynamic "scope_down_statement" {
-              for_each = rate_based_statement.value.kind == "login" ? [1] : []
-
-              content {
-                dynamic "byte_match_statement" {
-                  for_each = length(var.login_paths) == 1 ? var.login_paths : []
-
-                  content {
-                    search_string         = lower(byte_match_statement.value)
-                    positional_constraint = "STARTS_WITH"
-
-                    field_to_match {
-                      uri_path {}
-                    }
-
-                    text_transformation {
-                      priority = 0
-                      type     = "URL_DECODE"
-                    }
-
-                    text_transformation {
-                      priority = 1
-                      type     = "LOWERCASE"
-                    }
-                  }
-                }
-
-                dynamic "or_statement" {
-                  for_each = length(var.login_paths) > 1 ? [1] : []
-
-                  content {
-                    dynamic "statement" {
-                      for_each = var.login_paths
-
-                      content {
-                        byte_match_statement {
-                          search_string         = lower(statement.value)
-                          positional_constraint = "STARTS_WITH"
-
-                          field_to_match {
-                            uri_path {}
-                          }
-
-                          text_transformation {
-                            priority = 0
-                            type     = "URL_DECODE"
-                          }
-
-                          text_transformation {
-                            priority = 1
-                            type     = "LOWERCASE"
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-
-      visibility_config {
-        cloudwatch_metrics_enabled = true
-        metric_name                = "${local.regional_name}-${rule.value.name}"
-        sampled_requests_enabled   = true
-      }
-    }
-  }
-
-  visibility_config {
-    cloudwatch_metrics_enabled = true
-    metric_name                = local.regional_name
-    sampled_requests_enabled   = true
-  }
-
-  tags = {
-    Name = local.regional_name
-  }
+  name               = var.name
+  scope              = "REGIONAL"
+  description        = "Protects the ${var.name} load balancer"
+  rules              = local.rules
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.kms_key_arn
 }
 
 resource "aws_wafv2_web_acl_association" "alb" {
   resource_arn = var.alb_arn
-  web_acl_arn  = aws_wafv2_web_acl.regional.arn
-}
-
-resource "aws_cloudwatch_log_group" "regional" {
-  name              = "aws-waf-logs-${local.regional_name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
-}
-
-resource "aws_cloudwatch_log_resource_policy" "regional" {
-  policy_name = "${local.regional_name}-waf-logs"
-  policy_document = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "WafLogDelivery"
-        Effect    = "Allow"
-        Principal = { Service = "delivery.logs.amazonaws.com" }
-        Action    = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource  = "${aws_cloudwatch_log_group.regional.arn}:*"
-        Condition = {
-          StringEquals = { "aws:SourceAccount" = local.account_id }
-          ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:logs:${local.region}:${local.account_id}:*" }
-        }
-      },
-    ]
-  })
-}
-
-resource "aws_wafv2_web_acl_logging_configuration" "regional" {
-  resource_arn            = aws_wafv2_web_acl.regional.arn
-  log_destination_configs = [aws_cloudwatch_log_group.regional.arn]
-
-  dynamic "redacted_fields" {
-    for_each = local.redacted_headers
-
-    content {
-      single_header {
-        name = redacted_fields.value
-      }
-    }
-  }
-
-  depends_on = [aws_cloudwatch_log_resource_policy.regional]
+  web_acl_arn  = module.regional.web_acl_arn
 }
 
 # --- CLOUDFRONT web ACL (us-east-1) ---------------------------------------------------------------
 
-resource "aws_wafv2_web_acl" "cloudfront" {
-  count    = var.create_cloudfront_acl ? 1 : 0
-  provider = aws.us_east_1
+module "cloudfront" {
+  source = "./modules/acl"
+  count  = var.create_cloudfront_acl ? 1 : 0
 
-  name        = local.cloudfront_name
-  description = "Protects the ${var.name} CloudFront distribution"
-  scope       = "CLOUDFRONT"
-
-  default_action {
-    allow {}
+  providers = {
+    aws = aws.us_east_1
   }
 
-  dynamic "rule" {
-    for_each = local.rules
-
-    content {
-      name     = rule.value.name
-      priority = rule.value.priority
-
-      dynamic "override_action" {
-        for_each = rule.value.kind == "managed" ? [1] : []
-
-        content {
-          none {}
-        }
-      }
-
-      dynamic "action" {
-        for_each = rule.value.kind == "managed" ? [] : [rule.value.kind]
-
-        content {
-          block {
-            dynamic "custom_response" {
-              for_each = action.value == "geo" ? [] : [429]
-
-              content {
-                response_code = custom_response.value
-              }
-            }
-          }
-        }
-      }
-
-      statement {
-        dynamic "managed_rule_group_statement" {
-          for_each = rule.value.kind == "managed" ? [rule.value.group] : []
-
-          content {
-            name        = managed_rule_group_statement.value
-            vendor_name = "AWS"
-          }
-        }
-
-        dynamic "geo_match_statement" {
-          for_each = rule.value.kind == "geo" ? [1] : []
-
-          content {
-            country_codes = var.blocked_countries
-          }
-        }
-
-        dynamic "rate_based_statement" {
-          for_each = contains(["rate", "login"], rule.value.kind) ? [rule.value] : []
-
-          content {
-            limit                 = rate_based_statement.value.limit
-            aggregate_key_type    = "IP"
-            evaluation_window_sec = var.rate_limit_window_sec
-
-            dynamic "scope_down_statement" {
-              for_each = rate_based_statement.value.kind == "login" ? [1] : []
-
-              content {
-                dynamic "byte_match_statement" {
-                  for_each = length(var.login_paths) == 1 ? var.login_paths : []
-
-                  content {
-                    search_string         = lower(byte_match_statement.value)
-                    positional_constraint = "STARTS_WITH"
-
-                    field_to_match {
-                      uri_path {}
-                    }
-
-                    text_transformation {
-                      priority = 0
-                      type     = "URL_DECODE"
-                    }
-
-                    text_transformation {
-                      priority = 1
-                      type     = "LOWERCASE"
-                    }
-                  }
-                }
-
-                dynamic "or_statement" {
-                  for_each = length(var.login_paths) > 1 ? [1] : []
-
-                  content {
-                    dynamic "statement" {
-                      for_each = var.login_paths
-
-                      content {
-                        byte_match_statement {
-                          search_string         = lower(statement.value)
-                          positional_constraint = "STARTS_WITH"
-
-                          field_to_match {
-                            uri_path {}
-                          }
-
-                          text_transformation {
-                            priority = 0
-                            type     = "URL_DECODE"
-                          }
-
-                          text_transformation {
-                            priority = 1
-                            type     = "LOWERCASE"
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-
-      visibility_config {
-        cloudwatch_metrics_enabled = true
-        metric_name                = "${local.cloudfront_name}-${rule.value.name}"
-        sampled_requests_enabled   = true
-      }
-    }
-  }
-
-  visibility_config {
-    cloudwatch_metrics_enabled = true
-    metric_name                = local.cloudfront_name
-    sampled_requests_enabled   = true
-  }
-
-  tags = {
-    Name = local.cloudfront_name
-  }
+  name               = var.name
+  scope              = "CLOUDFRONT"
+  description        = "Protects the ${var.name} CloudFront distribution"
+  rules              = local.rules
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = var.cloudfront_log_kms_key_arn != null ? var.cloudfront_log_kms_key_arn : aws_kms_key.cloudfront_logs[0].arn
 }
 
 # The customer key lives in the environment's region; CloudWatch Logs in us-east-1 needs a key there.
@@ -458,54 +125,44 @@ resource "aws_kms_alias" "cloudfront_logs" {
   target_key_id = aws_kms_key.cloudfront_logs[0].key_id
 }
 
-resource "aws_cloudwatch_log_group" "cloudfront" {
-  count    = var.create_cloudfront_acl ? 1 : 0
-  provider = aws.us_east_1
+# --- state of the resources that moved into modules/acl --------------------------------------------
 
-  name              = "aws-waf-logs-${local.cloudfront_name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.cloudfront_log_kms_key_arn != null ? var.cloudfront_log_kms_key_arn : aws_kms_key.cloudfront_logs[0].arn
+moved {
+  from = aws_wafv2_web_acl.regional
+  to   = module.regional.aws_wafv2_web_acl.this
 }
 
-resource "aws_cloudwatch_log_resource_policy" "cloudfront" {
-  count    = var.create_cloudfront_acl ? 1 : 0
-  provider = aws.us_east_1
-
-  policy_name = "${local.cloudfront_name}-waf-logs"
-  policy_document = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "WafLogDelivery"
-        Effect    = "Allow"
-        Principal = { Service = "delivery.logs.amazonaws.com" }
-        Action    = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource  = "${aws_cloudwatch_log_group.cloudfront[0].arn}:*"
-        Condition = {
-          StringEquals = { "aws:SourceAccount" = local.account_id }
-          ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:logs:us-east-1:${local.account_id}:*" }
-        }
-      },
-    ]
-  })
+moved {
+  from = aws_cloudwatch_log_group.regional
+  to   = module.regional.aws_cloudwatch_log_group.this
 }
 
-resource "aws_wafv2_web_acl_logging_configuration" "cloudfront" {
-  count    = var.create_cloudfront_acl ? 1 : 0
-  provider = aws.us_east_1
+moved {
+  from = aws_cloudwatch_log_resource_policy.regional
+  to   = module.regional.aws_cloudwatch_log_resource_policy.this
+}
 
-  resource_arn            = aws_wafv2_web_acl.cloudfront[0].arn
-  log_destination_configs = [aws_cloudwatch_log_group.cloudfront[0].arn]
+moved {
+  from = aws_wafv2_web_acl_logging_configuration.regional
+  to   = module.regional.aws_wafv2_web_acl_logging_configuration.this
+}
 
-  dynamic "redacted_fields" {
-    for_each = local.redacted_headers
+moved {
+  from = aws_wafv2_web_acl.cloudfront[0]
+  to   = module.cloudfront[0].aws_wafv2_web_acl.this
+}
 
-    content {
-      single_header {
-        name = redacted_fields.value
-      }
-    }
-  }
+moved {
+  from = aws_cloudwatch_log_group.cloudfront[0]
+  to   = module.cloudfront[0].aws_cloudwatch_log_group.this
+}
 
-  depends_on = [aws_cloudwatch_log_resource_policy.cloudfront]
+moved {
+  from = aws_cloudwatch_log_resource_policy.cloudfront[0]
+  to   = module.cloudfront[0].aws_cloudwatch_log_resource_policy.this
+}
+
+moved {
+  from = aws_wafv2_web_acl_logging_configuration.cloudfront[0]
+  to   = module.cloudfront[0].aws_wafv2_web_acl_logging_configuration.this
 }
