@@ -463,6 +463,7 @@ class Ecs(Component):
         "execution_role_arns": {name: f"arn:aws:iam::111111111111:role/mock-{name}-execution"
                                 for name in ("auth", "game-logic", "leaderboard", "realtime")},
         "log_group_names": {name: f"/ecs/mock/{name}" for name in ("auth", "game-logic", "leaderboard", "realtime")},
+        "exec_log_group_name": "/ecs-exec/mock",
     }
 
     def enabled(self, env: EnvContext) -> bool:
@@ -568,8 +569,15 @@ class Ecs(Component):
             if env.is_production and s.critical:
                 result.append(Assertion(f'one({svc}.capacity_provider_strategy).capacity_provider != "FARGATE_SPOT"',
                                         f"ecs: critical service {name} must not run on FARGATE_SPOT in production"))
-        result.append(log_groups("ecs", "values(aws_cloudwatch_log_group.service)",
+        result.append(log_groups("ecs", "concat(values(aws_cloudwatch_log_group.service), [aws_cloudwatch_log_group.exec])",
                                  env.manifest.logging.retention_days, env.out("kms", "key_arn")))
+        exec_config = "one(one(aws_ecs_cluster.this.configuration).execute_command_configuration)"
+        result.append(Assertion(
+            f"{exec_config}.kms_key_id == {hcl_value(env.out('kms', 'key_arn'))} && {exec_config}.logging == "
+            f'"OVERRIDE" && one({exec_config}.log_configuration).cloud_watch_encryption_enabled == true && '
+            f"one({exec_config}.log_configuration).cloud_watch_log_group_name == aws_cloudwatch_log_group.exec.name",
+            "ecs: ECS Exec sessions must be encrypted with the customer KMS key and logged to the encrypted exec "
+            "log group"))
         return result
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:

@@ -125,6 +125,21 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
   }
 }
 
+# S3 server access logs of the trail bucket (CIS AWS Foundations: who read or deleted trail files)
+# go to the environment's log bucket, partitioned by event time. The log bucket is SSE-S3 (server
+# access logging cannot deliver to SSE-KMS buckets) and logs nowhere itself, so there is no loop.
+resource "aws_s3_bucket_logging" "this" {
+  bucket        = aws_s3_bucket.this.id
+  target_bucket = var.access_log_bucket
+  target_prefix = var.access_log_prefix
+
+  target_object_key_format {
+    partitioned_prefix {
+      partition_date_source = "EventTime"
+    }
+  }
+}
+
 resource "aws_s3_bucket_lifecycle_configuration" "this" {
   bucket = aws_s3_bucket.this.id
 

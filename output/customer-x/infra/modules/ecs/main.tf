@@ -128,6 +128,17 @@ locals {
 
 # --- cluster -------------------------------------------------------------------------------------
 
+# ECS Exec sessions (services with enable_execute_command) are encrypted with the customer key and
+# logged to their own log group, encrypted with that key too: commands and output of every session,
+# kept for log_retention_days. The configuration is there even while no service allows ECS Exec, so
+# enabling it later can never open an unlogged session. With OVERRIDE the SSM agent in the task
+# writes the session log with the task role (its ecs-exec policy grants this log group only).
+resource "aws_cloudwatch_log_group" "exec" {
+  name              = "/ecs-exec/${var.name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
 resource "aws_ecs_cluster" "this" {
   name = var.name
 
@@ -136,13 +147,14 @@ resource "aws_ecs_cluster" "this" {
     value = var.container_insights
   }
 
-  dynamic "configuration" {
-    for_each = var.enable_execute_command ? [1] : []
+  configuration {
+    execute_command_configuration {
+      kms_key_id = var.kms_key_arn
+      logging    = "OVERRIDE"
 
-    content {
-      execute_command_configuration {
-        kms_key_id = var.kms_key_arn
-        logging    = "DEFAULT"
+      log_configuration {
+        cloud_watch_encryption_enabled = true
+        cloud_watch_log_group_name     = aws_cloudwatch_log_group.exec.name
       }
     }
   }
@@ -264,7 +276,7 @@ resource "aws_iam_role_policy" "task_exec" {
         Sid      = "SessionLogs"
         Effect   = "Allow"
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-        Resource = "${aws_cloudwatch_log_group.service[each.key].arn}:*"
+        Resource = "${aws_cloudwatch_log_group.exec.arn}:*"
       },
       {
         Sid      = "SessionLogGroups"
