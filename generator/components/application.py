@@ -571,6 +571,11 @@ class Ecs(Component):
                                         f"ecs: critical service {name} must not run on FARGATE_SPOT in production"))
         result.append(log_groups("ecs", "concat(values(aws_cloudwatch_log_group.service), [aws_cloudwatch_log_group.exec])",
                                  env.manifest.logging.retention_days, env.out("kms", "key_arn")))
+        insights: EcsSettings = self.settings(env)
+        result.append(Assertion(
+            'one([for s in aws_ecs_cluster.this.setting : s.value if s.name == "containerInsights"]) == '
+            f"{hcl_value(insights.container_insights)}",
+            f"ecs: Container Insights must be {insights.container_insights} (ecs.container_insights)"))
         exec_config = "one(one(aws_ecs_cluster.this.configuration).execute_command_configuration)"
         result.append(Assertion(
             f"{exec_config}.kms_key_id == {hcl_value(env.out('kms', 'key_arn'))} && {exec_config}.logging == "
