@@ -54,7 +54,8 @@ def checkov_ready() -> str | None:
     """Why the checkov tests cannot run here, or None."""
     binary = checkov_binary()
     if binary is None:
-        return "checkov is not installed (set FGEN_CHECKOV to a checkov in its own virtual environment, or put it on PATH)"
+        return ("checkov is not installed (set FGEN_CHECKOV to a checkov in its own virtual environment, "
+                "or put it on PATH)")
     if not os.access(binary, os.X_OK):
         return f"FGEN_CHECKOV={binary} is not an executable"
     return None

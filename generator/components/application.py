@@ -569,8 +569,8 @@ class Ecs(Component):
             if env.is_production and s.critical:
                 result.append(Assertion(f'one({svc}.capacity_provider_strategy).capacity_provider != "FARGATE_SPOT"',
                                         f"ecs: critical service {name} must not run on FARGATE_SPOT in production"))
-        result.append(log_groups("ecs", "concat(values(aws_cloudwatch_log_group.service), [aws_cloudwatch_log_group.exec])",
-                                 env.manifest.logging.retention_days, env.out("kms", "key_arn")))
+        groups = "concat(values(aws_cloudwatch_log_group.service), [aws_cloudwatch_log_group.exec])"
+        result.append(log_groups("ecs", groups, env.manifest.logging.retention_days, env.out("kms", "key_arn")))
         insights: EcsSettings = self.settings(env)
         result.append(Assertion(
             'one([for s in aws_ecs_cluster.this.setting : s.value if s.name == "containerInsights"]) == '
