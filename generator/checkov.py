@@ -67,24 +67,24 @@ def _deviations(env: EnvContext) -> list[Skip]:
     if short:
         result.append(Skip("CKV_AWS_338", "log groups keep their events less than a year: "
                            + "; ".join(_setting(env, p, d) for p, d in short)
-                           + f" (profile {env.profile}: a non-production environment's logs are short-lived)",
+                           + f"; profile {env.profile}: a non-production environment's logs are short-lived",
                            deviation=True))
     if not m.alb.deletion_protection:
         result.append(Skip("CKV_AWS_150", "the ALB can be deleted: " + _setting(
-            env, ("alb", "deletion_protection"), False) + f" (profile {env.profile}: torn down and rebuilt freely)",
+            env, ("alb", "deletion_protection"), False) + f"; profile {env.profile}: torn down and rebuilt freely",
             deviation=True))
     if env.enabled("rds"):
         if not m.rds.deletion_protection:
             result.append(Skip("CKV_AWS_293", "the database can be deleted: " + _setting(
-                env, ("rds", "deletion_protection"), False) + f" (profile {env.profile}: torn down and rebuilt freely)",
+                env, ("rds", "deletion_protection"), False) + f"; profile {env.profile}: torn down and rebuilt freely",
                 deviation=True))
         if not m.rds.multi_az:
             result.append(Skip("CKV_AWS_157", "a single-AZ database: " + _setting(
-                env, ("rds", "multi_az"), False) + f" (profile {env.profile}: no standby, an AZ outage stops it)",
+                env, ("rds", "multi_az"), False) + f"; profile {env.profile}: no standby, an AZ outage stops it",
                 deviation=True))
     if m.ecs.container_insights == "disabled":
         result.append(Skip("CKV_AWS_65", "no Container Insights: " + _setting(
-            env, ("ecs", "container_insights"), "disabled") + f" (profile {env.profile})", deviation=True))
+            env, ("ecs", "container_insights"), "disabled") + f"; profile {env.profile}", deviation=True))
     return result
 
 
