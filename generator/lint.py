@@ -23,7 +23,7 @@ from .scaffold import scaffold_manifests
 #: the filters a template may end an output expression with, per kind of template
 _HCL_FILTERS = {"hcl", "hcl_comment", "hcl_expr", "hcl_ident"}
 SAFE_FILTERS = {".hcl.j2": _HCL_FILTERS, ".tf.j2": _HCL_FILTERS, ".tfvars.j2": _HCL_FILTERS,
-                ".md.j2": {"md", "md_comment", "md_code"}}
+                ".md.j2": {"md", "md_comment", "md_code"}, ".yaml.j2": {"yaml", "yaml_comment"}}
 PROBE = "lint-probe"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .checkov import checkov_config_path, checkov_view
 from .components import EnvContext
 from .docs import readme_view
 from .hcl import Expression, encode
@@ -27,7 +28,7 @@ __all__ = ["MOCK_COMMANDS", "Unit", "environment_units", "plan_customer", "Custo
 class GeneratedFile:
     path: str  # relative to output/<customer>/
     content: str
-    kind: str  # unit | module | config | doc | root (the plain-Terraform root)
+    kind: str  # unit | module | config | doc | root (the plain-Terraform root) | scanner (checkov config)
 
 
 @dataclass
@@ -92,6 +93,9 @@ def _plan_plain_root(project: Project, customer: Customer, renderer: Renderer, p
         plan.add(f"infra/environments/{env.name}.backend.hcl",
                  renderer.render_hcl("plain/backend.hcl.j2", env_sources, environment=env.name,
                                      backend=backend_view(config)), "root")
+        plan.add(checkov_config_path(env.name),
+                 renderer.render_text("plain/checkov.yaml.j2", env_sources,
+                                      **checkov_view(customer.name, env)), "scanner")
 
 
 def _belongs(source: str, env: EnvContext) -> bool:

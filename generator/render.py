@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -88,6 +89,9 @@ def _environment(templates_dir: str, cache_dir: str | None) -> jinja2.Environmen
     env.filters["hcl_comment"] = hcl_comment
     env.filters["hcl_expr"] = _hcl_expr
     env.filters["hcl_ident"] = identifier
+    # YAML files (the checkov configs): "# " comments like HCL's, scalars as JSON strings (valid YAML)
+    env.filters["yaml"] = _yaml
+    env.filters["yaml_comment"] = hcl_comment
     from .docs import md
 
     env.filters["md"] = md
@@ -101,6 +105,15 @@ def _hcl(value: Any) -> str:
     if isinstance(value, jinja2.Undefined):
         value._fail_with_undefined_error()
     return encode(value)
+
+
+def _yaml(value: Any) -> str:
+    """A YAML scalar: a string, number or boolean written as JSON, which YAML reads back unchanged."""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    if not isinstance(value, (str, int, float, bool)):
+        raise TypeError(f"yaml takes a scalar, got {type(value).__name__}")
+    return json.dumps(value)
 
 
 def _hcl_expr(value: Any) -> str:

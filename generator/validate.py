@@ -14,7 +14,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from .cache import PARSED_SUFFIXES, ParseCache, tree_digest
+from .checkov import CHECK_ID
 from .errors import Problem
 from .hcl import dependency_label
 
@@ -228,7 +231,26 @@ def plain_root_check(tree: dict[str, str], parsed: ParsedTree, prefix: str) -> l
         backend = parsed.files.get(f"infra/environments/{env}.backend.hcl")
         config = (parsed.files.get(f"infra/config/{env}.hcl") or {}).get("locals") or {}
         problems.extend(_check_backend(backend, f"{prefix}/infra/environments/{env}.backend.hcl", config))
+        scanner = f"infra/environments/{env}.checkov.yaml"
+        problems.extend(_check_checkov_config(tree.get(scanner), f"{prefix}/{scanner}"))
     return problems
+
+
+def _check_checkov_config(text: str | None, where: str) -> list[Problem]:
+    """The environment's checkov config: present, YAML, the terraform framework, a list of check ids."""
+    if text is None:
+        return [Problem(where, 0, "", "missing: every environment has a checkov config (fgen render writes it)")]
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return [Problem(where, getattr(getattr(exc, "problem_mark", None), "line", -1) + 1, "",
+                        f"does not parse as YAML: {exc}")]
+    if not isinstance(config, dict) or config.get("framework") != ["terraform"]:
+        return [Problem(where, 0, "framework", "must be a mapping with framework: [terraform]")]
+    checks = config.get("skip-check")
+    if not isinstance(checks, list) or not all(isinstance(c, str) and CHECK_ID.match(c) for c in checks):
+        return [Problem(where, 0, "skip-check", "must be a list of checkov AWS check ids (CKV_AWS_n, CKV2_AWS_n)")]
+    return []
 
 
 def _unit_env(path: str) -> bool:

@@ -45,15 +45,32 @@ def terraform_ready() -> str | None:
     return None
 
 
+def checkov_binary() -> str | None:
+    """checkov from FGEN_CHECKOV (its own virtual environment, see .ci/run) or PATH."""
+    return os.environ.get("FGEN_CHECKOV") or shutil.which("checkov")
+
+
+def checkov_ready() -> str | None:
+    """Why the checkov tests cannot run here, or None."""
+    binary = checkov_binary()
+    if binary is None:
+        return ("checkov is not installed (set FGEN_CHECKOV to a checkov in its own virtual environment, "
+                "or put it on PATH)")
+    if not os.access(binary, os.X_OK):
+        return f"FGEN_CHECKOV={binary} is not an executable"
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
     needs = {"terraform": terraform_ready(),
-             "terraform_bin": None if shutil.which("terraform") else "terraform is not on PATH"}
+             "terraform_bin": None if shutil.which("terraform") else "terraform is not on PATH",
+             "checkov": checkov_ready()}
     for marker, reason in needs.items():
         if reason is None:
             continue
         if os.environ.get("CI") == "true":
-            raise pytest.UsageError(f"terraform tests must run in CI but cannot: {reason}")
+            raise pytest.UsageError(f"{marker} tests must run in CI but cannot: {reason}")
         skip = pytest.mark.skip(reason=reason)
         for item in items:
-            if marker in item.keywords:
+            if item.get_closest_marker(marker) is not None:
                 item.add_marker(skip)

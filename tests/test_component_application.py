@@ -20,6 +20,7 @@ from generator.components.application import (
     target_group_name,
 )
 from generator.errors import FgenError
+from generator.resolve import resolve_customer
 from generator.schema.types import REGION_AZS
 from generator.terraform import terraform_env
 from tests.support import REPO, copy_repo, edit_manifest, render_tree, unit_inputs
@@ -445,3 +446,22 @@ def test_module_terraform_test(module, tmp_path):
     for cmd in (["init", "-backend=false", "-input=false", "-no-color"], ["test", "-no-color"]):
         result = subprocess.run([binary, *cmd], cwd=work, env=env, capture_output=True, text=True, timeout=600)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ecs_exec_sessions_are_logged_to_an_encrypted_group_in_every_environment(tmp_path):
+    """ECS Exec logging is configured on the cluster whether or not a service allows ECS Exec yet, so
+    enabling it can never open an unlogged session; the group and the sessions use the customer key."""
+    body = pygohcl.loads((MODULES / "ecs" / "main.tf").read_text())
+    cluster = body["resource"]["aws_ecs_cluster"]["this"]
+    config = cluster["configuration"]["execute_command_configuration"]
+    assert "dynamic" not in cluster
+    assert (config["kms_key_id"], config["logging"]) == ("var.kms_key_arn", "OVERRIDE")
+    assert config["log_configuration"] == {"cloud_watch_encryption_enabled": True,
+                                           "cloud_watch_log_group_name": "aws_cloudwatch_log_group.exec.name"}
+    group = body["resource"]["aws_cloudwatch_log_group"]["exec"]
+    assert (group["kms_key_id"], group["retention_in_days"]) == ("var.kms_key_arn", "var.log_retention_days")
+    project = copy_repo(tmp_path)
+    for env in resolve_customer(project, "customer-x").environments:
+        messages = [a.error_message for a in BY_NAME["ecs"].assertions(env)]
+        assert ("ecs: ECS Exec sessions must be encrypted with the customer KMS key and logged to the encrypted "
+                "exec log group") in messages

@@ -496,3 +496,38 @@ def test_module_terraform_test(module, tmp_path):
     for cmd in (["init", "-backend=false", "-input=false", "-no-color"], ["test", "-no-color"]):
         result = subprocess.run([binary, *cmd], cwd=work, env=env, capture_output=True, text=True, timeout=600)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- security headers (cdn.security_headers) -------------------------------------------------------
+
+def test_security_headers_reach_the_cdn_unit_from_the_profile_and_the_manifest(tmp_path, tree):
+    inputs = unit_inputs(tree, "prod", "cdn")
+    assert (inputs["hsts_max_age_seconds"], inputs["hsts_include_subdomains"], inputs["hsts_preload"],
+            inputs["frame_options"], inputs["referrer_policy"], inputs["content_security_policy"]) == (
+        31536000, True, False, "DENY", "strict-origin-when-cross-origin", None)
+    project = copy_repo(tmp_path)
+    csp = "default-src 'self'; connect-src 'self' wss://customer-x.example.com; frame-ancestors 'none'"
+    edit_manifest(project, "customer-x", "prod.yaml", {"cdn": {"security_headers": {
+        "hsts_preload": True, "frame_options": "SAMEORIGIN", "content_security_policy": csp}}})
+    inputs = unit_inputs(render_tree(project), "prod", "cdn")
+    assert (inputs["hsts_preload"], inputs["frame_options"], inputs["content_security_policy"]) == (
+        True, "SAMEORIGIN", csp)
+
+
+def test_security_headers_policy_is_on_every_behaviour_and_asserted(tmp_path):
+    distribution = module_blocks("cdn")["aws_cloudfront_distribution"]["this"]
+    policy = "aws_cloudfront_response_headers_policy.security.id"
+    assert distribution["default_cache_behavior"]["response_headers_policy_id"] == policy
+    assert distribution["dynamic"]["ordered_cache_behavior"]["content"]["response_headers_policy_id"] == policy
+    env = next(e for e in resolve_customer(copy_repo(tmp_path), "customer-x").environments if e.name == "prod")
+    messages = [a.error_message for a in BY_NAME["cdn"].assertions(env)]
+    assert "cdn: every cache behaviour must send the security headers policy" in messages
+
+
+def test_hsts_max_age_below_a_year_is_refused(tmp_path):
+    project = copy_repo(tmp_path)
+    edit_manifest(project, "customer-x", "prod.yaml", {"cdn": {"security_headers": {"hsts_max_age_seconds": 86400}}})
+    line = line_in(project.customers_dir / "customer-x" / "prod.yaml", "hsts_max_age_seconds:")
+    error = render_error(project)
+    assert f"customers/customer-x/prod.yaml:{line}: cdn.security_headers.hsts_max_age_seconds:" in error
+    assert "31536000" in error

@@ -174,7 +174,7 @@ def test_bastion_module_is_hardened():
     assert attachment["policy_arn"].endswith("AmazonSSMManagedInstanceCore")
 
 
-@pytest.mark.parametrize("module", ["security_groups", "vpc_endpoints", "bastion"])
+@pytest.mark.parametrize("module", ["vpc", "security_groups", "vpc_endpoints", "bastion"])
 def test_mock_outputs_cover_every_module_output(module):
     outputs = set(pygohcl.loads((MODULES / module / "outputs.tf").read_text())["output"])
     component = next(c for c in BY_NAME.values() if c.module == module)
@@ -372,7 +372,7 @@ def test_enabled_endpoints_with_nothing_to_create_is_refused(tmp_path):
 
 
 @pytest.mark.terraform
-@pytest.mark.parametrize("module", ["security_groups", "vpc_endpoints", "bastion"])
+@pytest.mark.parametrize("module", ["vpc", "security_groups", "vpc_endpoints", "bastion"])
 def test_module_terraform_test(module, tmp_path):
     binary = shutil.which("terraform")
     if binary is None:

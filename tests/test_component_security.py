@@ -414,3 +414,11 @@ def test_services_receive_the_user_pool_to_validate_tokens(tmp_path):
     for name, service in services.items():
         assert service["environment"]["COGNITO_ISSUER"] == "dependency.identity.outputs.issuer", name
         assert service["environment"]["COGNITO_CLIENT_ID"] == "dependency.identity.outputs.client_id", name
+
+
+def test_trail_bucket_access_is_logged_to_the_log_bucket(tmp_path):
+    tree = render_tree(copy_repo(tmp_path))
+    for env, account in (("dev", "111111111111"), ("prod", "222222222222")):
+        inputs = unit_inputs(tree, env, "audit")
+        assert "dependency.log_bucket.outputs.bucket_name" in str(inputs["access_log_bucket"])
+        assert inputs["access_log_prefix"] == f"s3-access/customer-x-{env}-audit-{account}/"

@@ -248,6 +248,7 @@ def test_no_expression_in_run_scripts():
 def test_least_privilege():
     expected_writes = {
         ("pr.yml", "plan"): {"contents": "read", "id-token": "write", "pull-requests": "write"},
+        ("pr.yml", "checkov"): {"contents": "read", "security-events": "write"},
         ("deploy.yml", "apply-dev"): {"contents": "read", "id-token": "write"},
         ("deploy.yml", "apply-prod"): {"contents": "read", "id-token": "write"},
     }
@@ -292,7 +293,7 @@ def test_pr_workflow():
     workflow = load(PR)
     assert set(workflow["on"]) == {"pull_request"}, "pull_request only (never pull_request_target)"
     jobs = workflow["jobs"]
-    assert set(jobs) == {"test", "checks", "changes", "plan"}
+    assert set(jobs) == {"test", "checks", "changes", "checkov", "plan"}
 
     runs = {job_id: "\n".join(s.get("run", "") for s in job["steps"]) for job_id, job in jobs.items()}
     assert "pip install -e '.[test]'" in runs["test"] and "npm ci" in runs["test"]
@@ -411,3 +412,16 @@ def test_pre_commit_hooks():
         # The entry is a real fgen command line.
         result = CliRunner().invoke(app, [*hook["entry"].split()[1:], "--help"])
         assert result.exit_code == 0, result.output
+
+
+def test_pr_scans_every_changed_environment_with_checkov_in_its_own_venv():
+    """The checkov job runs per changed environment, with the generated config, from requirements-checkov.txt
+    in a venv of its own (never fgen's), and uploads SARIF to code scanning even when checks fail."""
+    job = load(PR)["jobs"]["checkov"]
+    assert job["needs"] == "changes" and job["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.changes.outputs.matrix) }}"
+    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    assert "python -m venv" in runs and "pip\" install -q -r requirements-checkov.txt" in runs
+    assert "--config-file \"${infra}/environments/${ENVIRONMENT}.checkov.yaml\"" in runs
+    upload = next(step for step in job["steps"] if step.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
+    assert upload["if"].startswith("always()")
+    assert re.fullmatch(r"checkov==[0-9.]+", (ROOT / "requirements-checkov.txt").read_text().split("\n")[-2])

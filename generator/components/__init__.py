@@ -40,7 +40,7 @@ CATALOGUE: tuple[Component, ...] = (
     Ecr(),
     Identity(),
     OperatorAccess(),  # after ecs and bastion: admins may use ECS Exec in its cluster and sessions on it
-    Audit(),  # after kms, assets and alerts: it reads their outputs
+    Audit(),  # after kms, log_bucket, assets and alerts: it reads their outputs
     ThreatDetection(),  # after audit and alerts: Config delivers to the audit bucket, findings to the topic
 )
 

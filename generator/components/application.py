@@ -463,6 +463,7 @@ class Ecs(Component):
         "execution_role_arns": {name: f"arn:aws:iam::111111111111:role/mock-{name}-execution"
                                 for name in ("auth", "game-logic", "leaderboard", "realtime")},
         "log_group_names": {name: f"/ecs/mock/{name}" for name in ("auth", "game-logic", "leaderboard", "realtime")},
+        "exec_log_group_name": "/ecs-exec/mock",
     }
 
     def enabled(self, env: EnvContext) -> bool:
@@ -568,9 +569,21 @@ class Ecs(Component):
             if env.is_production and s.critical:
                 result.append(Assertion(f'one({svc}.capacity_provider_strategy).capacity_provider != "FARGATE_SPOT"',
                                         f"ecs: critical service {name} must not run on FARGATE_SPOT in production"))
-        # the log groups live in the module's ecs_task call, which reports them as an output
-        result.append(log_groups("ecs", "values(module.task.log_groups)",
-                                 env.manifest.logging.retention_days, env.out("kms", "key_arn")))
+        # the services' log groups live in the module's ecs_task call, which reports them as an output
+        groups = "concat(values(module.task.log_groups), [aws_cloudwatch_log_group.exec])"
+        result.append(log_groups("ecs", groups, env.manifest.logging.retention_days, env.out("kms", "key_arn")))
+        insights: EcsSettings = self.settings(env)
+        result.append(Assertion(
+            'one([for s in aws_ecs_cluster.this.setting : s.value if s.name == "containerInsights"]) == '
+            f"{hcl_value(insights.container_insights)}",
+            f"ecs: Container Insights must be {insights.container_insights} (ecs.container_insights)"))
+        exec_config = "one(one(aws_ecs_cluster.this.configuration).execute_command_configuration)"
+        result.append(Assertion(
+            f"{exec_config}.kms_key_id == {hcl_value(env.out('kms', 'key_arn'))} && {exec_config}.logging == "
+            f'"OVERRIDE" && one({exec_config}.log_configuration).cloud_watch_encryption_enabled == true && '
+            f"one({exec_config}.log_configuration).cloud_watch_log_group_name == aws_cloudwatch_log_group.exec.name",
+            "ecs: ECS Exec sessions must be encrypted with the customer KMS key and logged to the encrypted exec "
+            "log group"))
         return result
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:

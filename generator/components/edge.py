@@ -61,6 +61,34 @@ class ErrorResponseSettings(StrictModel):
     ttl: int = Field(ge=0, le=31536000, description="Seconds CloudFront caches the error response.")
 
 
+#: Referrer-Policy values CloudFront's response headers policies accept
+ReferrerPolicy = Literal["no-referrer", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin",
+                         "same-origin", "strict-origin", "strict-origin-when-cross-origin", "unsafe-url"]
+
+
+class SecurityHeadersSettings(StrictModel):
+    """The response headers policy on every behaviour (templates/modules/cdn). X-Content-Type-Options:
+    nosniff and X-XSS-Protection: 0 are always sent and not settings."""
+
+    hsts_max_age_seconds: int = Field(
+        ge=31536000, le=63072000,
+        description="Strict-Transport-Security max-age: seconds browsers use only HTTPS for the aliases "
+                    "(one to two years).")
+    hsts_include_subdomains: bool = Field(
+        description="Strict-Transport-Security includeSubDomains: also every name below the aliases.")
+    hsts_preload: bool = Field(
+        description="Strict-Transport-Security preload: consent to the browsers' HSTS preload list "
+                    "(hstspreload.org). A commitment for the domain and all its subdomains that is slow to undo; "
+                    "false leaves that decision to the domain owner.")
+    frame_options: Literal["DENY", "SAMEORIGIN"] = Field(
+        description="X-Frame-Options: DENY (no framing) or SAMEORIGIN (only the aliases' own pages frame them).")
+    referrer_policy: ReferrerPolicy = Field(description="Referrer-Policy of every response.")
+    content_security_policy: str | None = Field(
+        default=None, min_length=1, max_length=1783, pattern=r"^[\x20-\x7e]+$",
+        description="Content-Security-Policy of every response; null sends none. The web client's script, "
+                    "style, font and websocket origins are the game team's, so fgen cannot guess it.")
+
+
 class CdnSettings(StrictModel):
     enabled: bool = Field(description="Put CloudFront in front of the assets bucket and the ALB.")
     aliases: list[DomainName] | None = Field(
@@ -95,6 +123,9 @@ class CdnSettings(StrictModel):
         description="ISO 3166-1 alpha-2 codes of the geo restriction (empty with type none).")
     access_log_format: Literal["w3c", "json", "parquet"] = Field(
         description="Format of the access log files delivered to the log bucket (standard logging v2).")
+    security_headers: SecurityHeadersSettings = Field(
+        description="Security headers CloudFront adds to every response (HSTS, nosniff, frame options, "
+                    "referrer policy, optional CSP), overriding the origin's.")
 
     @model_validator(mode="after")
     def _consistent(self) -> "CdnSettings":
@@ -214,6 +245,30 @@ class Cdn(Component):
             expect_set(f"{cf}.aliases", self.aliases(env), "cdn: the distribution must answer cdn.aliases"),
             expect(f"{cf}.web_acl_id", waf, "cdn: the distribution must be protected by the WAF's CloudFront web ACL"),
             expect(f"{cf}.price_class", s.price_class, f"cdn: price class must be {s.price_class} (cdn.price_class)"),
+            *self._header_assertions(s.security_headers),
+        ]
+
+    @staticmethod
+    def _header_assertions(h: SecurityHeadersSettings) -> list[Assertion]:
+        cf = "aws_cloudfront_distribution.this"
+        policy = "aws_cloudfront_response_headers_policy.security"
+        config = f"one({policy}.security_headers_config)"
+        hsts = f"one({config}.strict_transport_security)"
+        return [
+            Assertion(f"one({cf}.default_cache_behavior).response_headers_policy_id == {policy}.id && "
+                      f"alltrue([for b in {cf}.ordered_cache_behavior : b.response_headers_policy_id == {policy}.id])",
+                      "cdn: every cache behaviour must send the security headers policy"),
+            Assertion(f"{hsts}.access_control_max_age_sec == {h.hsts_max_age_seconds} && "
+                      f"{hsts}.include_subdomains == {hcl_value(h.hsts_include_subdomains)} && "
+                      f"{hsts}.preload == {hcl_value(h.hsts_preload)} && {hsts}.override == true",
+                      "cdn: HSTS must be cdn.security_headers.hsts_* and override the origin"),
+            Assertion(f"one({config}.content_type_options).override == true && "
+                      f"one({config}.frame_options).frame_option == {hcl_value(h.frame_options)} && "
+                      f"one({config}.referrer_policy).referrer_policy == {hcl_value(h.referrer_policy)}",
+                      "cdn: nosniff, cdn.security_headers.frame_options and referrer_policy must be sent"),
+            Assertion(f"try(one({config}.content_security_policy).content_security_policy, null) == "
+                      f"{hcl_value(h.content_security_policy)}",
+                      "cdn: the Content-Security-Policy must be cdn.security_headers.content_security_policy"),
         ]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
@@ -239,6 +294,12 @@ class Cdn(Component):
             "log_bucket_arn": env.out("log_bucket", "bucket_arn"),
             "log_prefix": CLOUDFRONT_LOG_PREFIX,
             "log_output_format": s.access_log_format,
+            "hsts_max_age_seconds": s.security_headers.hsts_max_age_seconds,
+            "hsts_include_subdomains": s.security_headers.hsts_include_subdomains,
+            "hsts_preload": s.security_headers.hsts_preload,
+            "frame_options": s.security_headers.frame_options,
+            "referrer_policy": s.security_headers.referrer_policy,
+            "content_security_policy": s.security_headers.content_security_policy,
         }
 
 

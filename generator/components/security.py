@@ -25,7 +25,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 from ..errors import Problem
 from ..schema.base import StrictModel
 from ..schema.types import LogRetentionDays
-from .application import enabled_services
+from .application import S3_ACCESS_LOG_PREFIX, enabled_services
 from .base import Assertion, Component, EnvContext, expect, expect_set, hcl_value, log_groups
 
 # --- audit (CloudTrail) -------------------------------------------------------------------------
@@ -119,6 +119,8 @@ class Audit(Component):
             Assertion(f"{pab}.block_public_acls && {pab}.block_public_policy && {pab}.ignore_public_acls && "
                       f"{pab}.restrict_public_buckets", "audit: the audit bucket must block all public access"),
             log_groups("audit", "[aws_cloudwatch_log_group.this]", s.log_retention_days, key),
+            expect("aws_s3_bucket_logging.this.target_bucket", env.out("log_bucket", "bucket_name"),
+                   "audit: the trail bucket's server access logs must go to the log bucket"),
             Assertion(f"length(aws_cloudwatch_metric_alarm.cis) {'>' if s.cis_alarms else '=='} 0 && "
                       "length(aws_cloudwatch_metric_alarm.cis) == length(aws_cloudwatch_log_metric_filter.cis)",
                       f"audit: the CIS metric filters and alarms must {'' if s.cis_alarms else 'not '}exist "
@@ -146,6 +148,9 @@ class Audit(Component):
             "alarm_topic_arn": env.out("alerts", "topic_arn") if s.cis_alarms and env.enabled("alerts") else None,
             # AWS Config (threat_detection) delivers its snapshots to this bucket
             "config_delivery": env.enabled("threat_detection") and td.config.enabled,
+            # S3 server access logs of the trail bucket (CIS); the log bucket grants delivery below this prefix
+            "access_log_bucket": env.out("log_bucket", "bucket_name"),
+            "access_log_prefix": f"{S3_ACCESS_LOG_PREFIX}/{self.bucket_name(env)}/",
         }
 
 

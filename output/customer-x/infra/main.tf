@@ -191,6 +191,12 @@ module "cdn" {
   log_bucket_arn                     = module.log_bucket.bucket_arn
   log_prefix                         = var.cdn.log_prefix
   log_output_format                  = var.cdn.log_output_format
+  hsts_max_age_seconds               = var.cdn.hsts_max_age_seconds
+  hsts_include_subdomains            = var.cdn.hsts_include_subdomains
+  hsts_preload                       = var.cdn.hsts_preload
+  frame_options                      = var.cdn.frame_options
+  referrer_policy                    = var.cdn.referrer_policy
+  content_security_policy            = var.cdn.content_security_policy
 }
 
 # Route 53 alias records in the customer's hosted zone (dns.hosted_zone_id): the CDN origin name to the ALB, the CDN aliases to the distribution; without the CDN, dns.domain to the ALB.
@@ -519,9 +525,11 @@ module "audit" {
     [for _ in [1] : [module.assets.bucket_arn] if var.from_outputs["audit.data_event_bucket_arns"]],
     [for _ in [1] : var.audit.data_event_bucket_arns if !var.from_outputs["audit.data_event_bucket_arns"]],
   ))
-  cis_alarms      = var.audit.cis_alarms
-  alarm_topic_arn = module.alerts.topic_arn
-  config_delivery = var.audit.config_delivery
+  cis_alarms        = var.audit.cis_alarms
+  alarm_topic_arn   = module.alerts.topic_arn
+  config_delivery   = var.audit.config_delivery
+  access_log_bucket = module.log_bucket.bucket_name
+  access_log_prefix = var.audit.access_log_prefix
 }
 
 # GuardDuty (S3, Fargate runtime), AWS Config rules and Security Hub, each switchable.

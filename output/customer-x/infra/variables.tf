@@ -209,6 +209,12 @@ variable "cdn" {
     geo_restriction_locations = list(string)
     log_prefix                = string
     log_output_format         = string
+    hsts_max_age_seconds      = number
+    hsts_include_subdomains   = bool
+    hsts_preload              = bool
+    frame_options             = string
+    referrer_policy           = string
+    content_security_policy   = string
   })
 }
 
@@ -515,6 +521,7 @@ variable "audit" {
     data_event_bucket_arns     = any
     cis_alarms                 = bool
     config_delivery            = bool
+    access_log_prefix          = string
   })
 }
 

@@ -32,6 +32,11 @@ variable "instance_type" {
   description = "EC2 instance type; its architecture must equal var.architecture."
   type        = string
   default     = "t4g.nano"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.instance_type)) && !can(regex("^(t1|t2|m1|m2|m3|c1|c3|r3|i2|g2|hs1|cc2|cr1|hi1)\\.", var.instance_type))
+    error_message = "instance_type must be a current-generation EC2 type (the bastion is EBS-optimized; t2, m3, c3 and older are not)."
+  }
 }
 
 variable "architecture" {

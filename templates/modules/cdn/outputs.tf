@@ -26,3 +26,8 @@ output "origin_dns_record" {
     value = var.alb_dns_name
   }
 }
+
+output "response_headers_policy_id" {
+  description = "ID of the security headers policy every cache behaviour applies."
+  value       = aws_cloudfront_response_headers_policy.security.id
+}

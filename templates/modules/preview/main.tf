@@ -13,6 +13,7 @@ locals {
 # --- routing -------------------------------------------------------------------------------------
 
 resource "aws_lb_target_group" "this" {
+  # checkov:skip=CKV_AWS_378:TLS ends at the environment's ALB; ALB-to-task traffic stays in the VPC's private subnets, and the preview tasks' security group accepts it from the ALB's security group only
   for_each = var.services
 
   name                 = each.value.target_group_name

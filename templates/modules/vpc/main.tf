@@ -1,6 +1,12 @@
+# The subnets' zones: the first az_count zone names of the region in lexical order (a, b, c, ...).
+# Zone names are stable per account and AWS names a new zone with the next letter, so a zone added
+# later sorts after the ones in use and the slice below keeps every subnet where it is. No `state`
+# filter on purpose: a zone that is impaired or unavailable for a while would drop out of the list
+# and shift the slice, and Terraform would then plan to replace subnets (availability_zone forces
+# replacement) in the middle of that outage. Local and Wavelength zones are opt-in, so the
+# opt-in-status filter leaves them out.
 data "aws_availability_zones" "available" {
-  state = "available"
-
+  # checkov:skip=CKV_AWS_394:zones are taken as sort(names)[0:az_count]; a zone AWS adds gets the next letter and sorts after those in use, so a larger result set never moves a subnet (see the comment above), and pinning zone ids would tie the module to one account's zone mapping
   filter {
     name   = "opt-in-status"
     values = ["opt-in-not-required"]
@@ -10,7 +16,7 @@ data "aws_availability_zones" "available" {
 data "aws_caller_identity" "current" {}
 
 locals {
-  azs = slice(data.aws_availability_zones.available.names, 0, var.az_count)
+  azs = slice(sort(data.aws_availability_zones.available.names), 0, var.az_count)
 }
 
 resource "aws_vpc" "this" {

@@ -213,6 +213,12 @@ cdn = {
   geo_restriction_locations = []
   log_prefix                = "cloudfront"
   log_output_format         = "w3c"
+  hsts_max_age_seconds      = 31536000
+  hsts_include_subdomains   = true
+  hsts_preload              = false
+  frame_options             = "DENY"
+  referrer_policy           = "strict-origin-when-cross-origin"
+  content_security_policy   = null
 }
 
 rds = {
@@ -528,6 +534,7 @@ audit = {
   data_event_bucket_arns     = []
   cis_alarms                 = true
   config_delivery            = false
+  access_log_prefix          = "s3-access/customer-x-dev-audit-111111111111/"
 }
 
 threat_detection = {

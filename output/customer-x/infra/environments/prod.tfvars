@@ -226,6 +226,12 @@ cdn = {
   geo_restriction_locations = []
   log_prefix                = "cloudfront"
   log_output_format         = "w3c"
+  hsts_max_age_seconds      = 31536000
+  hsts_include_subdomains   = true
+  hsts_preload              = false
+  frame_options             = "DENY"
+  referrer_policy           = "strict-origin-when-cross-origin"
+  content_security_policy   = null
 }
 
 dns_records = {
@@ -754,6 +760,7 @@ audit = {
   data_event_bucket_arns     = null
   cis_alarms                 = true
   config_delivery            = true
+  access_log_prefix          = "s3-access/customer-x-prod-audit-222222222222/"
 }
 
 threat_detection = {

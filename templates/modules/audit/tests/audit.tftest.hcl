@@ -47,6 +47,8 @@ variables {
   data_event_bucket_arns     = ["arn:aws:s3:::acme-prod-assets"]
   alarm_topic_arn            = "arn:aws:sns:eu-west-1:111111111111:acme-prod-alerts"
   config_delivery            = true
+  access_log_bucket          = "acme-prod-logs-111111111111"
+  access_log_prefix          = "s3-access/acme-prod-audit-111111111111/"
 }
 
 run "prod_trail" {
@@ -157,4 +159,23 @@ run "unsupported_retention_is_refused" {
   }
 
   expect_failures = [var.log_retention_days]
+}
+
+run "trail_bucket_access_is_logged" {
+  command = plan
+
+  assert {
+    condition     = aws_s3_bucket_logging.this.target_bucket == "acme-prod-logs-111111111111" && aws_s3_bucket_logging.this.target_prefix == "s3-access/acme-prod-audit-111111111111/"
+    error_message = "the trail bucket's server access logs go to the log bucket below its own prefix"
+  }
+}
+
+run "access_log_prefix_must_end_in_a_slash" {
+  command = plan
+
+  variables {
+    access_log_prefix = "s3-access/acme-prod-audit"
+  }
+
+  expect_failures = [var.access_log_prefix]
 }

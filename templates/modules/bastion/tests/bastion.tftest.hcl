@@ -97,3 +97,23 @@ run "unknown_architecture_is_refused" {
 
   expect_failures = [var.architecture]
 }
+
+run "ebs_optimized" {
+  command = plan
+
+  assert {
+    condition     = aws_instance.this.ebs_optimized == true
+    error_message = "the bastion is EBS-optimized"
+  }
+}
+
+run "previous_generation_type_is_refused" {
+  command = plan
+
+  variables {
+    instance_type = "t2.micro"
+    architecture  = "x86_64"
+  }
+
+  expect_failures = [var.instance_type]
+}

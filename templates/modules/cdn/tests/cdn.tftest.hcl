@@ -203,3 +203,86 @@ run "refuses_a_regional_web_acl" {
 
   expect_failures = [var.web_acl_arn]
 }
+
+run "security_headers_on_every_behaviour" {
+  command = apply
+
+  assert {
+    condition = alltrue(concat(
+      [aws_cloudfront_distribution.this.default_cache_behavior[0].response_headers_policy_id == aws_cloudfront_response_headers_policy.security.id],
+      [for b in aws_cloudfront_distribution.this.ordered_cache_behavior : b.response_headers_policy_id == aws_cloudfront_response_headers_policy.security.id],
+    )) && length(aws_cloudfront_distribution.this.ordered_cache_behavior) == 2
+    error_message = "the assets, API and websocket behaviours all send the security headers"
+  }
+
+  assert {
+    condition = (
+      aws_cloudfront_response_headers_policy.security.security_headers_config[0].strict_transport_security[0].access_control_max_age_sec == 31536000 &&
+      aws_cloudfront_response_headers_policy.security.security_headers_config[0].strict_transport_security[0].include_subdomains &&
+      !aws_cloudfront_response_headers_policy.security.security_headers_config[0].strict_transport_security[0].preload &&
+      aws_cloudfront_response_headers_policy.security.security_headers_config[0].strict_transport_security[0].override
+    )
+    error_message = "HSTS for a year with includeSubDomains, overriding the origin, no preload unless asked"
+  }
+
+  assert {
+    condition = (
+      aws_cloudfront_response_headers_policy.security.security_headers_config[0].content_type_options[0].override &&
+      aws_cloudfront_response_headers_policy.security.security_headers_config[0].frame_options[0].frame_option == "DENY" &&
+      aws_cloudfront_response_headers_policy.security.security_headers_config[0].referrer_policy[0].referrer_policy == "strict-origin-when-cross-origin" &&
+      !aws_cloudfront_response_headers_policy.security.security_headers_config[0].xss_protection[0].protection &&
+      length(aws_cloudfront_response_headers_policy.security.security_headers_config[0].content_security_policy) == 0
+    )
+    error_message = "nosniff, frame DENY, strict-origin-when-cross-origin, X-XSS-Protection 0 and no CSP by default"
+  }
+}
+
+run "security_headers_from_the_inputs" {
+  command = plan
+
+  variables {
+    hsts_max_age_seconds    = 63072000
+    hsts_preload            = true
+    frame_options           = "SAMEORIGIN"
+    referrer_policy         = "no-referrer"
+    content_security_policy = "default-src 'self'; connect-src 'self' wss://dev.acme.example.com; frame-ancestors 'self'"
+  }
+
+  assert {
+    condition = (
+      aws_cloudfront_response_headers_policy.security.security_headers_config[0].strict_transport_security[0].access_control_max_age_sec == 63072000 &&
+      aws_cloudfront_response_headers_policy.security.security_headers_config[0].strict_transport_security[0].preload &&
+      aws_cloudfront_response_headers_policy.security.security_headers_config[0].frame_options[0].frame_option == "SAMEORIGIN" &&
+      aws_cloudfront_response_headers_policy.security.security_headers_config[0].referrer_policy[0].referrer_policy == "no-referrer"
+    )
+    error_message = "max-age, preload, frame options and referrer policy come from the inputs"
+  }
+
+  assert {
+    condition = (
+      aws_cloudfront_response_headers_policy.security.security_headers_config[0].content_security_policy[0].content_security_policy == "default-src 'self'; connect-src 'self' wss://dev.acme.example.com; frame-ancestors 'self'" &&
+      aws_cloudfront_response_headers_policy.security.security_headers_config[0].content_security_policy[0].override
+    )
+    error_message = "a given CSP is sent, overriding the origin's"
+  }
+}
+
+run "refuses_an_hsts_max_age_below_a_year" {
+  command = plan
+
+  variables {
+    hsts_max_age_seconds = 86400
+  }
+
+  expect_failures = [var.hsts_max_age_seconds]
+}
+
+run "refuses_an_unknown_frame_option" {
+  command = plan
+
+  variables {
+    frame_options = "ALLOW-FROM https://example.com"
+  }
+
+  expect_failures = [var.frame_options]
+}

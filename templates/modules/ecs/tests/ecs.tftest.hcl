@@ -365,3 +365,40 @@ run "blue_green" {
     error_message = "blue/green services are auto-scaled too"
   }
 }
+
+run "exec_sessions_are_logged_encrypted" {
+  command = apply
+
+  assert {
+    condition = (
+      one(one(aws_ecs_cluster.this.configuration).execute_command_configuration).kms_key_id == var.kms_key_arn &&
+      one(one(aws_ecs_cluster.this.configuration).execute_command_configuration).logging == "OVERRIDE" &&
+      one(one(one(aws_ecs_cluster.this.configuration).execute_command_configuration).log_configuration).cloud_watch_encryption_enabled &&
+      one(one(one(aws_ecs_cluster.this.configuration).execute_command_configuration).log_configuration).cloud_watch_log_group_name == "/ecs-exec/acme-dev"
+    )
+    error_message = "ECS Exec sessions are encrypted with the customer key and logged to the cluster's exec log group"
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.exec.retention_in_days == 14 && aws_cloudwatch_log_group.exec.kms_key_id == var.kms_key_arn
+    error_message = "the exec log group is encrypted with the customer key and expires"
+  }
+
+  assert {
+    condition     = module.task.execute_command["realtime"]
+    error_message = "the task module gives realtime ECS Exec (its policy writes to the exec log group: see ecs_task's tests)"
+  }
+}
+
+run "exec_logging_configured_while_exec_is_off" {
+  command = plan
+
+  variables {
+    enable_execute_command = false
+  }
+
+  assert {
+    condition     = one(one(aws_ecs_cluster.this.configuration).execute_command_configuration).logging == "OVERRIDE" && !anytrue(values(module.task.execute_command))
+    error_message = "the cluster logs exec sessions even before a service enables ECS Exec, and no task role gets exec permissions"
+  }
+}

@@ -41,6 +41,7 @@ variables {
   kms_key_arn              = "arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000000"
   log_retention_days       = 14
   enable_execute_command   = true
+  exec_log_group_arn       = "arn:aws:logs:eu-west-1:111111111111:log-group:/ecs-exec/acme-dev"
   ssm_parameter_arn_prefix = "arn:aws:ssm:eu-west-1:111111111111:parameter/acme/dev"
   database = {
     host       = "acme-dev.abcdefghijkl.eu-west-1.rds.amazonaws.com"
@@ -180,6 +181,11 @@ run "dev_like" {
   assert {
     condition     = keys(aws_iam_role_policy.task_exec) == ["realtime"]
     error_message = "only task roles of ECS Exec services get permissions"
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.task_exec["realtime"].policy).Statement : s.Resource if s.Sid == "SessionLogs"]) == "${var.exec_log_group_arn}:*"
+    error_message = "the task role writes ECS Exec session logs to the cluster's exec log group only"
   }
 
   assert {

@@ -101,3 +101,23 @@ variable "config_delivery" {
   type        = bool
   default     = false
 }
+
+variable "access_log_bucket" {
+  description = "Bucket (the environment's log bucket, SSE-S3) that receives the trail bucket's S3 server access logs."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.access_log_bucket))
+    error_message = "access_log_bucket must be an S3 bucket name."
+  }
+}
+
+variable "access_log_prefix" {
+  description = "Key prefix of the server access logs in access_log_bucket; the log bucket grants S3 log delivery below it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9./-]{0,200}/$", var.access_log_prefix))
+    error_message = "access_log_prefix must be a lowercase key prefix ending in '/'."
+  }
+}

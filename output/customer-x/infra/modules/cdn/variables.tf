@@ -198,3 +198,59 @@ variable "log_output_format" {
     error_message = "log_output_format must be w3c, json or parquet."
   }
 }
+
+variable "hsts_max_age_seconds" {
+  description = "Strict-Transport-Security max-age: seconds browsers only use HTTPS for the aliases (at least one year)."
+  type        = number
+  default     = 31536000
+
+  validation {
+    condition     = var.hsts_max_age_seconds >= 31536000 && var.hsts_max_age_seconds <= 63072000 && floor(var.hsts_max_age_seconds) == var.hsts_max_age_seconds
+    error_message = "hsts_max_age_seconds must be a whole number of seconds between one year (31536000) and two years (63072000)."
+  }
+}
+
+variable "hsts_include_subdomains" {
+  description = "Strict-Transport-Security includeSubDomains: browsers also use only HTTPS for every name below the aliases."
+  type        = bool
+  default     = true
+}
+
+variable "hsts_preload" {
+  description = "Strict-Transport-Security preload: consent to the browsers' HSTS preload list (hstspreload.org), a commitment for the domain and all its subdomains."
+  type        = bool
+  default     = false
+}
+
+variable "frame_options" {
+  description = "X-Frame-Options: DENY (no framing) or SAMEORIGIN (framing by the aliases' own pages only)."
+  type        = string
+  default     = "DENY"
+
+  validation {
+    condition     = contains(["DENY", "SAMEORIGIN"], var.frame_options)
+    error_message = "frame_options must be DENY or SAMEORIGIN."
+  }
+}
+
+variable "referrer_policy" {
+  description = "Referrer-Policy sent with every response."
+  type        = string
+  default     = "strict-origin-when-cross-origin"
+
+  validation {
+    condition     = contains(["no-referrer", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin", "same-origin", "strict-origin", "strict-origin-when-cross-origin", "unsafe-url"], var.referrer_policy)
+    error_message = "referrer_policy must be a Referrer-Policy value CloudFront supports."
+  }
+}
+
+variable "content_security_policy" {
+  description = "Content-Security-Policy sent with every response; null sends none (the web client's origins are the customer's)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.content_security_policy == null || try(length(var.content_security_policy) >= 1 && length(var.content_security_policy) <= 1783, false)
+    error_message = "content_security_policy must be 1-1783 characters (CloudFront's limit)."
+  }
+}

@@ -3,6 +3,17 @@
 
 # --- cluster -------------------------------------------------------------------------------------
 
+# ECS Exec sessions (services with enable_execute_command) are encrypted with the customer key and
+# logged to their own log group, encrypted with that key too: commands and output of every session,
+# kept for log_retention_days. The configuration is there even while no service allows ECS Exec, so
+# enabling it later can never open an unlogged session. With OVERRIDE the SSM agent in the task
+# writes the session log with the task role (its ecs-exec policy grants this log group only).
+resource "aws_cloudwatch_log_group" "exec" {
+  name              = "/ecs-exec/${var.name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
 resource "aws_ecs_cluster" "this" {
   name = var.name
 
@@ -11,13 +22,14 @@ resource "aws_ecs_cluster" "this" {
     value = var.container_insights
   }
 
-  dynamic "configuration" {
-    for_each = var.enable_execute_command ? [1] : []
+  configuration {
+    execute_command_configuration {
+      kms_key_id = var.kms_key_arn
+      logging    = "OVERRIDE"
 
-    content {
-      execute_command_configuration {
-        kms_key_id = var.kms_key_arn
-        logging    = "DEFAULT"
+      log_configuration {
+        cloud_watch_encryption_enabled = true
+        cloud_watch_log_group_name     = aws_cloudwatch_log_group.exec.name
       }
     }
   }
@@ -51,6 +63,7 @@ module "task" {
   database                 = var.database
   redis                    = var.redis
   enable_execute_command   = var.enable_execute_command
+  exec_log_group_arn       = aws_cloudwatch_log_group.exec.arn
 }
 
 # Rolling services: ECS replaces tasks itself and rolls back with the circuit breaker.

@@ -30,3 +30,8 @@ output "log_group_names" {
   description = "CloudWatch log group name by service."
   value       = module.task.log_group_names
 }
+
+output "exec_log_group_name" {
+  description = "CloudWatch log group of ECS Exec sessions (encrypted with the customer key)."
+  value       = aws_cloudwatch_log_group.exec.name
+}

@@ -228,7 +228,7 @@ resource "aws_iam_role_policy" "task_exec" {
         Sid      = "SessionLogs"
         Effect   = "Allow"
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-        Resource = "${aws_cloudwatch_log_group.service[each.key].arn}:*"
+        Resource = "${var.exec_log_group_arn}:*"
       },
       {
         Sid      = "SessionLogGroups"
@@ -238,6 +238,13 @@ resource "aws_iam_role_policy" "task_exec" {
       },
     ]
   })
+
+  lifecycle {
+    precondition {
+      condition     = var.exec_log_group_arn != null
+      error_message = "ECS Exec needs exec_log_group_arn (the cluster's session log group)."
+    }
+  }
 }
 
 resource "aws_ecs_task_definition" "this" {

@@ -165,6 +165,7 @@ resource "aws_db_instance" "this" {
 # --- read replicas -----------------------------------------------------------------------------
 
 resource "aws_db_instance" "replica" {
+  # checkov:skip=CKV_AWS_157:read replicas are read-scaling copies, each in its own zone (replica_azs); failover is the primary's Multi-AZ standby (multi_az), and a replica can be promoted
   count = var.read_replica_count
 
   identifier = local.replica_identifiers[count.index]

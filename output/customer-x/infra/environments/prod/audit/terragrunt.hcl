@@ -38,6 +38,16 @@ dependency "kms" {
   }
 }
 
+dependency "log_bucket" {
+  config_path = "../log_bucket"
+
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+  mock_outputs_merge_strategy_with_state  = "shallow"
+  mock_outputs = {
+    bucket_name = "mock-logs"
+  }
+}
+
 inputs = {
   name                       = "customer-x-prod"
   bucket_name                = "customer-x-prod-audit-222222222222"
@@ -50,4 +60,6 @@ inputs = {
   cis_alarms                 = true
   alarm_topic_arn            = dependency.alerts.outputs.topic_arn
   config_delivery            = true
+  access_log_bucket          = dependency.log_bucket.outputs.bucket_name
+  access_log_prefix          = "s3-access/customer-x-prod-audit-222222222222/"
 }

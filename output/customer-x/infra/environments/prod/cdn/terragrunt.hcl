@@ -70,4 +70,10 @@ inputs = {
   log_bucket_arn                     = dependency.log_bucket.outputs.bucket_arn
   log_prefix                         = "cloudfront"
   log_output_format                  = "w3c"
+  hsts_max_age_seconds               = 31536000
+  hsts_include_subdomains            = true
+  hsts_preload                       = false
+  frame_options                      = "DENY"
+  referrer_policy                    = "strict-origin-when-cross-origin"
+  content_security_policy            = null
 }
