@@ -145,7 +145,10 @@ def render(
                           debug=_State.debug)
     except FgenError as exc:
         raise _fail(exc) from None
-    results = _run(project, names, options, jobs, format_)
+    try:
+        results = _run(project, names, options, jobs, format_)
+    except FgenError as exc:  # the estate (every customer) has problems: nothing was written
+        raise _fail(exc) from None
     _report(results, format_, mode)
     raise typer.Exit(overall_exit(results))
 
@@ -185,14 +188,15 @@ def validate(
 @app.command("list")
 def list_(format_: FormatOpt = Format.text) -> None:
     """List customers, their environments (with profile) and the units of each environment."""
+    from .estate_stage import load_estate, resolve_in_estate
     from .plan import environment_units
-    from .resolve import resolve_customer
 
     try:
         project = _project()
         data = []
+        estate = load_estate(project) if project.customer_names() else None
         for name in project.customer_names():
-            customer = resolve_customer(project, name)
+            customer = resolve_in_estate(project, name, estate=estate)
             envs = []
             for env in customer.environments:
                 envs.append({"name": env.name, "profile": env.profile, "region": env.region,
@@ -243,13 +247,13 @@ def lint(format_: FormatOpt = Format.text) -> None:
 
 
 def _environment(project: Project, customer: str, env: str):
-    from .resolve import resolve_customer
+    from .estate_stage import resolve_in_estate
 
     check_customer_name(customer)
     check_env_name(env)
     if customer not in project.customer_names():
         raise FgenError(f"no customer '{customer}' under customers/")
-    resolved = resolve_customer(project, customer, only_envs=[env])
+    resolved = resolve_in_estate(project, customer, only_envs=[env])
     return resolved.environments[0]
 
 
@@ -338,10 +342,10 @@ def new(
         folder.mkdir(parents=True)
         for name, text in files.items():
             (folder / name).write_text(text, encoding="utf-8")
-        from .resolve import resolve_customer
+        from .estate_stage import load_estate
 
         try:
-            resolve_customer(project, customer)
+            estate = load_estate(project, use_cache=False)  # the new customer must fit in the estate
         except FgenError:
             import shutil
 
@@ -350,7 +354,7 @@ def new(
     except FgenError as exc:
         raise _fail(exc) from None
     print(f"created {project.rel(folder)}/ ({', '.join(files)})")
-    results = run_customers(project, [customer], Options(debug=_State.debug), 1)
+    results = run_customers(project, [customer], Options(debug=_State.debug), 1, estate=estate)
     _report(results, Format.text, "write")
     raise typer.Exit(overall_exit(results))
 

@@ -1,7 +1,9 @@
 """One customer through the whole pipeline: resolve -> plan -> validate -> compare or write.
 
-``run_customers`` fans customers out over worker processes; each worker handles whole customers
-and sends back a small summary, so memory stays bounded however many customers there are.
+``run_customers`` first builds and checks the estate (every customer, once, in this process:
+generator/estate_stage.py), then fans customers out over worker processes; each worker gets its
+customer's small estate views, handles whole customers and sends back a small summary, so memory
+stays bounded however many customers there are.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Literal
 
 from .cache import ParseCache
 from .errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, FgenError, Problem, ValidationFailed
+from .estate import Estate, EstateView
+from .estate_stage import load_estate
 from .plan import plan_customer
 from .project import Project
 from .resolve import resolve_customer
@@ -67,9 +71,13 @@ def _env_of(path: str) -> str | None:
     return None
 
 
-def planned_tree(project: Project, customer: str, options: Options, cache: ParseCache) -> dict[str, str]:
-    """The validated tree fgen would write for ``customer`` (raises FgenError on any problem)."""
+def planned_tree(project: Project, customer: str, options: Options, cache: ParseCache,
+                 views: dict[str, EstateView] | None = None) -> dict[str, str]:
+    """The validated tree fgen would write for ``customer`` (raises FgenError on any problem).
+    ``views``: each environment's view of the estate (None: each environment planned on its own)."""
     resolved = resolve_customer(project, customer)
+    for env in resolved.environments:
+        env.estate_view = (views or {}).get(env.name)
     plan = plan_customer(project, resolved)
     tree = {path: f.content for path, f in plan.files.items()}
     if options.environments:
@@ -90,14 +98,15 @@ def planned_tree(project: Project, customer: str, options: Options, cache: Parse
     return tree
 
 
-def process_customer(root: str, customer: str, options: Options) -> CustomerResult:
+def process_customer(root: str, customer: str, options: Options,
+                     views: dict[str, EstateView] | None = None) -> CustomerResult:
     project = Project(Path(root), use_cache=options.use_cache)
     cache = ParseCache(project.cache_dir if options.use_cache else None,
                        second_parser=options.second_parser or options.mode == "validate")
     try:
         if options.mode == "validate":
             return _validate_committed(project, customer, cache)
-        tree = planned_tree(project, customer, options, cache)
+        tree = planned_tree(project, customer, options, cache, views)
         result = CustomerResult(customer, "unchanged", files=len(tree))
         if options.mode == "write":
             changes = write_customer(project, customer, tree, allow_unit_removal=options.allow_unit_removal,
@@ -143,19 +152,26 @@ def _fill(result: CustomerResult, changes: Changes) -> None:
 
 
 def run_customers(project: Project, customers: list[str], options: Options, jobs: int | None = None,
-                  progress=None) -> list[CustomerResult]:
+                  progress=None, estate: Estate | None = None) -> list[CustomerResult]:
+    """Every customer through the pipeline. Rendering first needs the checked estate (raises
+    InputError, before anything is written, when it has problems); validating committed trees does not."""
+    views: dict[str, dict[str, EstateView]] = {}
+    if options.mode != "validate":
+        estate = estate if estate is not None else load_estate(project, options.use_cache)
+        views = {name: estate.views(name) for name in customers}
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(customers) or 1))
     if jobs == 1:
         results = []
         for name in customers:
-            results.append(process_customer(str(project.root), name, options))
+            results.append(process_customer(str(project.root), name, options, views.get(name)))
             if progress:
                 progress()
         return results
     # "spawn", not "fork": pygohcl embeds the Go runtime, whose threads do not survive a fork
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = [pool.submit(process_customer, str(project.root), name, options) for name in customers]
+        futures = [pool.submit(process_customer, str(project.root), name, options, views.get(name))
+                   for name in customers]
         results = []
         for future in futures:
             results.append(future.result())

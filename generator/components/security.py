@@ -160,6 +160,9 @@ class EcrSettings(StrictModel):
         description="basic: scan on push; enhanced: Amazon Inspector continuous scanning for the whole registry "
                     "(account-wide, this region).")
     force_delete: bool = Field(description="Allow deleting repositories that hold images (refused in production).")
+    owner: bool = Field(default=False, description="This environment creates the customer's repositories for every "
+                        "environment of the customer in its account and region (default owner: production first, "
+                        "then alphabetically). See `fgen accounts`.")
 
 
 class Ecr(Component):
