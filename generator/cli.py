@@ -216,6 +216,44 @@ def list_(format_: FormatOpt = Format.text) -> None:
 
 
 @app.command()
+def accounts(format_: FormatOpt = Format.text) -> None:
+    """Show the estate: per AWS account and region, the environments there, who owns the account-wide
+    resources (account baseline, each customer's ECR repositories), who asked for what, and the apply order."""
+    from .estate_stage import load_estate
+
+    try:
+        data = load_estate(_project()).to_json()
+    except FgenError as exc:
+        raise _fail(exc) from None
+    if format_ is Format.json:
+        print(json.dumps(data, indent=2))
+        return
+    print(accounts_text(data), end="")
+
+
+def accounts_text(data: dict) -> str:
+    lines: list[str] = []
+    for item in data["accounts"]:
+        lines.append(f"account {item['account_id']} {item['region']}")
+        envs = ", ".join(f"{e['customer']}/{e['environment']} ({e['profile']})" for e in item["environments"])
+        lines.append(f"  environments: {envs}")
+        baseline = item["account_baseline"]
+        if baseline is None:
+            lines.append("  account_baseline: none (no environment here asks for GuardDuty, Config, Security Hub, "
+                         "enhanced ECR scanning or the services cost monitor)")
+        else:
+            lines.append(f"  account_baseline: {baseline['owner']} ({baseline['why']})")
+            for part, askers in baseline["asked_by"].items():
+                lines.append(f"    {part}: asked by {', '.join(askers)}")
+        for registry in item["ecr"]:
+            lines.append(f"  ecr {registry['customer']}/*: {registry['owner']} ({registry['why']}); "
+                         f"{len(registry['repositories'])} repositories, pulled by {', '.join(registry['used_by'])}")
+        lines.append("  apply order:")
+        lines += [f"    {i}. {step}" for i, step in enumerate(item["apply_order"], 1)]
+    return "\n".join(lines) + "\n"
+
+
+@app.command()
 def schema(
     resolved: Annotated[bool, typer.Option("--resolved", help="Schema of a fully resolved environment "
                                            "(every key required) instead of a single manifest file.")] = False,
@@ -265,9 +303,13 @@ def explain(
                                         "value below it).")] = "",
     format_: FormatOpt = Format.text,
 ) -> None:
-    """Show a resolved value and every layer (profile, customer, environment) that set it, with file:line."""
+    """Show a resolved value and every layer (profile, customer, environment) that set it, with file:line.
+    KEY account_baseline: why this environment owns or uses its account's baseline and ECR repositories."""
     from .explain import explain as run_explain
 
+    if key in OWNERSHIP_KEYS:
+        _explain_ownership(customer, env, format_)
+        return
     try:
         results = run_explain(_environment(_project(), customer, env), key)
     except FgenError as exc:
@@ -286,6 +328,25 @@ def explain(
             mark = "[green]wins[/green]" if won else "[dim]overridden[/dim]"
             out.print(f"    {mark}  {setting.layer:<11} {setting.file}:{setting.line}  ", end="")
             out.print(json.dumps(setting.value, default=str), markup=False)
+
+
+#: `fgen explain` keys that are not manifest keys but the estate's ownership decisions
+OWNERSHIP_KEYS = ("account_baseline", "ownership")
+
+
+def _explain_ownership(customer: str, env: str, format_: Format) -> None:
+    from .estate_stage import load_estate
+
+    try:
+        project = _project()
+        _environment(project, customer, env)  # a known, resolvable environment
+        lines = load_estate(project).explain(customer, env)
+    except FgenError as exc:
+        raise _fail(exc) from None
+    if format_ is Format.json:
+        print(json.dumps({"customer": customer, "environment": env, "ownership": lines}, indent=2))
+    else:
+        print("\n".join(lines))
 
 
 class GraphFormat(str, Enum):

@@ -304,12 +304,11 @@ class Estate:
                 if not candidates:
                     continue
                 settings, asked = _union(here, monitor)
-                reason = "the union of what the environments here ask for"
                 if settings.config:  # Config delivers to the owner's audit bucket
                     with_audit = [r for r in candidates if r.audit]
                     candidates = with_audit or candidates
                 owner = min(candidates, key=lambda r: _rank(r, r.baseline_claim))
-                reason = _why(owner, owner.baseline_claim, "aws.baseline_owner", settings.config)
+                reason = _why(owner, owner.baseline_claim, "aws.baseline_owner", settings.config, len(candidates))
                 self.baselines[(account, region)] = Baseline(account, region, owner.key, settings, asked, reason)
 
     def _own_registries(self) -> None:
@@ -328,7 +327,7 @@ class Estate:
                            force_delete=all(r.ecr.force_delete for r in enabled))
             users = [r.key for r in refs if r.default_images]
             self.registries[key] = Registry(*key, owner.key, plan, users,
-                                            _why(owner, owner.ecr_claim, "ecr.owner", False))
+                                            _why(owner, owner.ecr_claim, "ecr.owner", False, len(enabled)))
 
     # -- answers --
 
@@ -372,6 +371,36 @@ class Estate:
         steps.append("every other unit of " + ", ".join(str(r.key) for r in self.placements()[(account_id, region)]))
         return steps
 
+    def explain(self, customer: str, env: str) -> list[str]:
+        """Why an environment owns or uses its account's baseline and its customer's repositories."""
+        ref = self.ref(customer, env)
+        view = self.view(customer, env)
+        where = f"account {ref.account_id} in {ref.region}"
+        lines = [f"{ref.key} deploys to {where}" + (f", shared with {', '.join(map(str, view.neighbours))}"
+                                                     if view.neighbours else " (no other environment there)")]
+        baseline = self.baselines.get((ref.account_id, ref.region))
+        asks = ", ".join(ref.baseline.parts()) or "nothing"
+        if baseline is None:
+            lines.append(f"account_baseline: none; no environment in {where} needs one")
+        elif baseline.owner == ref.key:
+            lines.append(f"account_baseline: OWNED here ({baseline.reason}); settings are the union of what every "
+                         f"environment there asks for; this one asks for: {asks}")
+        else:
+            lines.append(f"account_baseline: USED, owned by {baseline.owner} ({baseline.reason}); this environment "
+                         f"asks for: {asks}; its threat_detection unit forwards the findings to its own alert topic. "
+                         f"To own it instead: aws.baseline_owner: true in {ref.file} (see the README, \"Shared AWS "
+                         "accounts\")")
+        registry = self.registries.get((customer, ref.account_id, ref.region))
+        if registry is None:
+            lines.append(f"ecr: no repositories of {customer} in {where}")
+        elif registry.owner == ref.key:
+            lines.append(f"ecr: OWNED here ({registry.reason}): {len(registry.plan.repositories)} repositories, "
+                         f"pulled by {', '.join(map(str, registry.users))}")
+        else:
+            lines.append(f"ecr: USED, the repositories {customer}/<service> are created by {registry.owner} "
+                         f"({registry.reason}); apply its ecr unit first")
+        return lines
+
     def to_json(self) -> dict[str, Any]:
         accounts = []
         for (account, region), refs in self.placements().items():
@@ -409,9 +438,11 @@ class Estate:
         return {"accounts": accounts}
 
 
-def _why(owner: EnvRef, claim: Where | None, key: str, config: bool) -> str:
+def _why(owner: EnvRef, claim: Where | None, key: str, config: bool, candidates: int) -> str:
     if claim is not None:
         return f"{key}: true in {claim.file}:{claim.line}"
+    if candidates == 1:
+        return "the only environment here that can own it"
     parts = ["production first" if owner.production else "no production environment here",
              "then (customer, environment) alphabetically"]
     if config:
