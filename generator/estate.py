@@ -264,6 +264,8 @@ class Estate:
     registries: dict[tuple[str, str, str], Registry] = field(default_factory=dict)
     #: account -> the region whose baseline holds the account-global singletons
     global_region: dict[str, str] = field(default_factory=dict)
+    _by_key: dict[EnvKey, EnvRef] = field(default_factory=dict, repr=False)
+    _placed: dict[tuple[str, str], list[EnvRef]] = field(default_factory=dict, repr=False)
 
     # -- building --
 
@@ -274,16 +276,18 @@ class Estate:
     @classmethod
     def from_refs(cls, refs: Iterable[EnvRef]) -> "Estate":
         estate = cls(sorted(refs, key=lambda r: (r.customer, r.env)))
+        estate._by_key = {r.key: r for r in estate.refs}
+        placed: dict[tuple[str, str], list[EnvRef]] = defaultdict(list)
+        for ref in estate.refs:
+            placed[(ref.account_id, ref.region)].append(ref)
+        estate._placed = dict(sorted(placed.items()))
         estate._own_baselines()
         estate._own_registries()
         return estate
 
     def placements(self) -> dict[tuple[str, str], list[EnvRef]]:
         """(account, region) -> the environments deployed there."""
-        out: dict[tuple[str, str], list[EnvRef]] = defaultdict(list)
-        for ref in self.refs:
-            out[(ref.account_id, ref.region)].append(ref)
-        return dict(sorted(out.items()))
+        return self._placed
 
     def _own_baselines(self) -> None:
         by_account: dict[str, list[EnvRef]] = defaultdict(list)
@@ -332,7 +336,7 @@ class Estate:
     # -- answers --
 
     def ref(self, customer: str, env: str) -> EnvRef | None:
-        return next((r for r in self.refs if r.customer == customer and r.env == env), None)
+        return self._by_key.get(EnvKey(customer, env))
 
     def view(self, customer: str, env: str) -> EstateView:
         ref = self.ref(customer, env)

@@ -15,6 +15,8 @@ import pygohcl
 import pytest
 import yaml
 
+from generator.components import CATALOGUE
+from generator.estate import BaselineAsk, EcrAsk, EnvKey, EnvRef, Estate, Where
 from generator.project import Project
 from tests.support import REPO, edit_manifest
 
@@ -89,6 +91,9 @@ def test_two_environments_of_one_customer_share_the_baseline_and_the_repositorie
     assert baseline["config_enabled"] is True and baseline["config_recording_frequency"] == "DAILY"
     assert baseline["config_bucket_name"] == "dependency.audit.outputs.bucket_name"
     assert units[("dev", "audit")]["config_delivery"] is True and units[("qa", "audit")]["config_delivery"] is False
+    # only the owner's key lets AWS Config encrypt deliveries
+    assert "config.amazonaws.com" in units[("dev", "kms")]["service_principals"]
+    assert "config.amazonaws.com" not in units[("qa", "kms")]["service_principals"]
     registry = "333333333333.dkr.ecr.eu-west-1.amazonaws.com"
     repos = units[("dev", "ecr")]["repository_names"]
     for service, settings in units[("qa", "ecs")]["services"].items():
@@ -246,3 +251,72 @@ def test_a_customer_that_does_not_resolve_makes_the_estate_unknown(tmp_path, run
     code, _, err = run(project, "render", "alpha")
     assert code == 2 and "customers/beta/dev.yaml" in err
     assert not project.output_dir.exists()
+
+
+# --- the same class elsewhere: an input naming something another component creates only when on ---------
+
+SWITCHABLE = sorted(c.name for c in CATALOGUE if c.Settings is not None and "enabled" in c.Settings.model_fields)
+
+
+@pytest.mark.parametrize("unit", SWITCHABLE)
+def test_a_unit_turned_off_is_never_referenced(unit, project, fgen):
+    """Turn a switchable component off in every environment: the render either refers to it nowhere
+    (no dependency block, no config path, no constructed name) or is refused with exit 2 and file:line.
+    ECR is the estate's case: refused (no registry for the services' default images)."""
+    for env in ("dev", "prod"):
+        edit_manifest(project, "customer-x", f"{env}.yaml", {unit: {"enabled": False}})
+    code, out, err = fgen("render", "customer-x")
+    if unit == "ecr":
+        assert code == 2 and "no environment of customer-x creates ECR repositories" in err, err
+    if code == 2:
+        assert "Traceback" not in err and ("customers/customer-x/" in err or "templates/profiles/" in err), err
+        assert not (project.output_dir / "customer-x").exists()
+        return
+    assert code == 0, err
+    tree = project.output_dir / "customer-x" / "infra" / "environments"
+    for hcl in tree.rglob("terragrunt.hcl"):
+        text = hcl.read_text()
+        assert f'dependency "{unit}"' not in text and f'"../{unit}"' not in text, hcl
+    assert not list(tree.glob(f"*/{unit}/terragrunt.hcl"))
+
+
+@pytest.mark.terraform
+@pytest.mark.parametrize("environment", ["qa", "dev"])
+def test_owner_and_non_owner_environments_validate_under_a_mock_provider(environment, tmp_path, run):
+    """`fgen validate --terraform` for an environment that uses a baseline and repositories owned
+    elsewhere (qa) and for their owner (dev): plain root init/validate/test and the unit assertions."""
+    from generator.estate_stage import resolve_in_estate
+    from generator.terraform import validate_environment
+
+    project = estate_project(tmp_path, "shared-account")
+    assert run(project, "render", "alpha")[0] == 0
+    env = next(e for e in resolve_in_estate(project, "alpha").environments if e.name == environment)
+    assert env.estate.owns_baseline is (environment == "dev")
+    problems = validate_environment(project, env, project.output_dir / "alpha" / "infra" / "modules")
+    assert problems == []
+
+
+def _ref(customer: str, env: str, *, production: bool = False, audit: bool = True, claim: bool = False,
+         region: str = "eu-west-1", **ask) -> EnvRef:
+    file = f"customers/{customer}/{env}.yaml"
+    return EnvRef(customer, env, "prod" if production else "dev", file, "333333333333", region, production, audit,
+                  True, BaselineAsk(**ask), Where(file, 3, "aws.baseline_owner") if claim else None,
+                  EcrAsk(), None, Where(file, 0, "ecr.enabled"), None, ())
+
+
+def test_owner_rule_and_union_settings():
+    refs = [_ref("a", "dev", guardduty=True, frequency="SIX_HOURS"),
+            _ref("b", "qa", guardduty=True, frequency="ONE_HOUR", runtime_monitoring=True),
+            _ref("c", "prod", production=True, guardduty=True, frequency="SIX_HOURS")]
+    baseline = Estate.from_refs(refs).baselines[("333333333333", "eu-west-1")]
+    assert baseline.owner == EnvKey("c", "prod")  # production first
+    assert baseline.settings.finding_publishing_frequency == "ONE_HOUR"  # the strictest asked for
+    assert baseline.settings.runtime_monitoring and not baseline.settings.config
+    assert Estate.from_refs(refs[:2]).baselines[("333333333333", "eu-west-1")].owner == EnvKey("a", "dev")
+    # AWS Config needs an owner with audit; a claim wins otherwise
+    refs = [_ref("a", "dev", audit=False, guardduty=True), _ref("b", "qa", config=True, config_frequency="DAILY")]
+    assert Estate.from_refs(refs).baselines[("333333333333", "eu-west-1")].owner == EnvKey("b", "qa")
+    refs = [_ref("a", "dev", guardduty=True), _ref("b", "qa", guardduty=True, claim=True)]
+    assert Estate.from_refs(refs).baselines[("333333333333", "eu-west-1")].owner == EnvKey("b", "qa")
+    # nobody asks for anything: no baseline at all
+    assert Estate.from_refs([_ref("a", "dev")]).baselines == {}

@@ -21,3 +21,15 @@ resource "aws_cloudwatch_event_target" "findings" {
   target_id = "alert-topic"
   arn       = var.alert_topic_arn
 }
+
+# Before the account baseline existed, the rule and target were counted (the unit also held the
+# detector); keep their state when upgrading.
+moved {
+  from = aws_cloudwatch_event_rule.findings[0]
+  to   = aws_cloudwatch_event_rule.findings
+}
+
+moved {
+  from = aws_cloudwatch_event_target.findings[0]
+  to   = aws_cloudwatch_event_target.findings
+}
