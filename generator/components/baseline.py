@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from .base import Assertion, Component, EnvContext, expect, hcl_value
+from .resilience import _number
 
 
 class AccountBaseline(Component):
@@ -101,10 +102,6 @@ class AccountBaseline(Component):
                 f"sort({hcl_value(list(b.services_monitor.emails))})",
                 "account_baseline: the account's services monitor alerts every asking environment's emails"))
         return result
-
-
-def _number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
 
 
 __all__ = ["AccountBaseline"]
