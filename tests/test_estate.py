@@ -320,3 +320,45 @@ def test_owner_rule_and_union_settings():
     assert Estate.from_refs(refs).baselines[("333333333333", "eu-west-1")].owner == EnvKey("b", "qa")
     # nobody asks for anything: no baseline at all
     assert Estate.from_refs([_ref("a", "dev")]).baselines == {}
+
+
+def test_the_checked_estate_is_cached_by_every_manifest_byte(tmp_path, monkeypatch):
+    from generator import estate_stage
+
+    project = estate_project(tmp_path, "two-customers")
+    calls = []
+    real = estate_stage.resolve_all
+    monkeypatch.setattr(estate_stage, "resolve_all", lambda p: calls.append(1) or real(p))
+    first = estate_stage.load_estate(project)
+    assert estate_stage.load_estate(project).to_json() == first.to_json() and len(calls) == 1  # a hit
+    edit_manifest(project, "beta", "dev.yaml", {"aws": {"baseline_owner": True}})
+    assert estate_stage.load_estate(project).baselines[("333333333333", "eu-west-1")].owner == EnvKey("beta", "dev")
+    assert len(calls) == 2
+    estate_stage.load_estate(project, use_cache=False)
+    assert len(calls) == 3
+
+
+def test_two_claims_on_one_registry_are_refused(tmp_path, run):
+    project = estate_project(tmp_path, "shared-account")
+    for env in ("dev", "qa"):
+        edit_manifest(project, "alpha", f"{env}.yaml", {"ecr": {"owner": True}})
+    code, _, err = run(project, "render", "--all")
+    assert code == 2
+    d, q = (line_of(project.customers_dir / f"alpha/{env}.yaml", "owner: true") for env in ("dev", "qa"))
+    assert (f"customers/alpha/qa.yaml:{q}: ecr.owner: 2 environments claim customer alpha's ECR repositories in "
+            f"account 333333333333 in eu-west-1 (customers/alpha/dev.yaml:{d}, customers/alpha/qa.yaml:{q}); "
+            "exactly one may own it: keep ecr.owner: true in one of them") in err
+    assert not project.output_dir.exists()
+
+
+def test_the_services_monitor_has_at_most_ten_recipients(tmp_path, run):
+    project = estate_project(tmp_path, "two-regions")
+    edit_manifest(project, "alpha", "dev.yaml", {"budgets": {
+        "emails": [f"finance{i}@alpha.example.com" for i in range(10)]}})
+    code, _, err = run(project, "render", "--all")
+    assert code == 2
+    line = line_of(project.customers_dir / "beta/dev.yaml", "monitor: services")
+    assert (f"customers/beta/dev.yaml:{line}: budgets.anomaly_detection.monitor: the account-wide services monitor "
+            "of account 333333333333 alerts the budgets emails of alpha/dev, beta/dev: 11 addresses, AWS allows 10; "
+            "use fewer budgets.emails or monitor: tag in some of them") in err
+    assert not project.output_dir.exists()
