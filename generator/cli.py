@@ -148,6 +148,9 @@ def render(
     try:
         results = _run(project, names, options, jobs, format_)
     except FgenError as exc:  # the estate (every customer) has problems: nothing was written
+        if format_ is Format.json:
+            print(json.dumps({"command": mode, "exit_code": exc.exit_code, "customers": [],
+                              "problems": [str(p) for p in exc.problems]}, indent=2))
         raise _fail(exc) from None
     _report(results, format_, mode)
     raise typer.Exit(overall_exit(results))

@@ -189,6 +189,10 @@ def test_two_claims_on_one_account_are_refused(tmp_path, run):
     assert f"customers/alpha/dev.yaml:{la}: aws.baseline_owner: {message}" in err
     assert f"customers/beta/dev.yaml:{lb}: aws.baseline_owner: {message}" in err
     assert not project.output_dir.exists()
+    code, out, _ = run(project, "render", "--all", "--format", "json")
+    data = json.loads(out)
+    assert code == 2 and data["exit_code"] == 2 and data["customers"] == []
+    assert f"customers/alpha/dev.yaml:{la}: aws.baseline_owner: {message}" in data["problems"]
 
 
 def test_a_claim_without_audit_where_config_runs_is_refused(tmp_path, run):
