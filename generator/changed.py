@@ -19,7 +19,7 @@ from .graph import topological, unit_graph
 from .moduledeps import module_dependencies
 from .plan import environment_units
 from .project import Project
-from .resolve import resolve_customer
+from .estate_stage import resolve_in_estate
 from .writer import TOOL_ARTIFACTS
 
 
@@ -64,7 +64,7 @@ def changes_since(project: Project, since: str) -> dict[str, Any]:
     for customer in sorted(set(touched) | set(modules) | set(whole_env)):
         envs_out = []
         try:
-            resolved = resolve_customer(project, customer)
+            resolved = resolve_in_estate(project, customer)
             environments = {e.name: e for e in resolved.environments}
         except (InputError, FileNotFoundError):
             environments = {}

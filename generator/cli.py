@@ -145,7 +145,13 @@ def render(
                           debug=_State.debug)
     except FgenError as exc:
         raise _fail(exc) from None
-    results = _run(project, names, options, jobs, format_)
+    try:
+        results = _run(project, names, options, jobs, format_)
+    except FgenError as exc:  # the estate (every customer) has problems: nothing was written
+        if format_ is Format.json:
+            print(json.dumps({"command": mode, "exit_code": exc.exit_code, "customers": [],
+                              "problems": [str(p) for p in exc.problems]}, indent=2))
+        raise _fail(exc) from None
     _report(results, format_, mode)
     raise typer.Exit(overall_exit(results))
 
@@ -185,14 +191,15 @@ def validate(
 @app.command("list")
 def list_(format_: FormatOpt = Format.text) -> None:
     """List customers, their environments (with profile) and the units of each environment."""
+    from .estate_stage import load_estate, resolve_in_estate
     from .plan import environment_units
-    from .resolve import resolve_customer
 
     try:
         project = _project()
         data = []
+        estate = load_estate(project) if project.customer_names() else None
         for name in project.customer_names():
-            customer = resolve_customer(project, name)
+            customer = resolve_in_estate(project, name, estate=estate)
             envs = []
             for env in customer.environments:
                 envs.append({"name": env.name, "profile": env.profile, "region": env.region,
@@ -209,6 +216,44 @@ def list_(format_: FormatOpt = Format.text) -> None:
         for env in item["environments"]:
             out.print(f"  {env['name']:<8} profile={env['profile']:<6} {env['region']:<15} {env['account_id']}")
             out.print(f"           units: {', '.join(env['units'])}")
+
+
+@app.command()
+def accounts(format_: FormatOpt = Format.text) -> None:
+    """Show the estate: per AWS account and region, the environments there, who owns the account-wide
+    resources (account baseline, each customer's ECR repositories), who asked for what, and the apply order."""
+    from .estate_stage import load_estate
+
+    try:
+        data = load_estate(_project()).to_json()
+    except FgenError as exc:
+        raise _fail(exc) from None
+    if format_ is Format.json:
+        print(json.dumps(data, indent=2))
+        return
+    print(accounts_text(data), end="")
+
+
+def accounts_text(data: dict) -> str:
+    lines: list[str] = []
+    for item in data["accounts"]:
+        lines.append(f"account {item['account_id']} {item['region']}")
+        envs = ", ".join(f"{e['customer']}/{e['environment']} ({e['profile']})" for e in item["environments"])
+        lines.append(f"  environments: {envs}")
+        baseline = item["account_baseline"]
+        if baseline is None:
+            lines.append("  account_baseline: none (no environment here asks for GuardDuty, Config, Security Hub, "
+                         "enhanced ECR scanning or the services cost monitor)")
+        else:
+            lines.append(f"  account_baseline: {baseline['owner']} ({baseline['why']})")
+            for part, askers in baseline["asked_by"].items():
+                lines.append(f"    {part}: asked by {', '.join(askers)}")
+        for registry in item["ecr"]:
+            lines.append(f"  ecr {registry['customer']}/*: {registry['owner']} ({registry['why']}); "
+                         f"{len(registry['repositories'])} repositories, pulled by {', '.join(registry['used_by'])}")
+        lines.append("  apply order:")
+        lines += [f"    {i}. {step}" for i, step in enumerate(item["apply_order"], 1)]
+    return "\n".join(lines) + "\n"
 
 
 @app.command()
@@ -243,13 +288,13 @@ def lint(format_: FormatOpt = Format.text) -> None:
 
 
 def _environment(project: Project, customer: str, env: str):
-    from .resolve import resolve_customer
+    from .estate_stage import resolve_in_estate
 
     check_customer_name(customer)
     check_env_name(env)
     if customer not in project.customer_names():
         raise FgenError(f"no customer '{customer}' under customers/")
-    resolved = resolve_customer(project, customer, only_envs=[env])
+    resolved = resolve_in_estate(project, customer, only_envs=[env])
     return resolved.environments[0]
 
 
@@ -261,9 +306,13 @@ def explain(
                                         "value below it).")] = "",
     format_: FormatOpt = Format.text,
 ) -> None:
-    """Show a resolved value and every layer (profile, customer, environment) that set it, with file:line."""
+    """Show a resolved value and every layer (profile, customer, environment) that set it, with file:line.
+    KEY account_baseline: why this environment owns or uses its account's baseline and ECR repositories."""
     from .explain import explain as run_explain
 
+    if key in OWNERSHIP_KEYS:
+        _explain_ownership(customer, env, format_)
+        return
     try:
         results = run_explain(_environment(_project(), customer, env), key)
     except FgenError as exc:
@@ -282,6 +331,25 @@ def explain(
             mark = "[green]wins[/green]" if won else "[dim]overridden[/dim]"
             out.print(f"    {mark}  {setting.layer:<11} {setting.file}:{setting.line}  ", end="")
             out.print(json.dumps(setting.value, default=str), markup=False)
+
+
+#: `fgen explain` keys that are not manifest keys but the estate's ownership decisions
+OWNERSHIP_KEYS = ("account_baseline", "ownership")
+
+
+def _explain_ownership(customer: str, env: str, format_: Format) -> None:
+    from .estate_stage import load_estate
+
+    try:
+        project = _project()
+        _environment(project, customer, env)  # a known, resolvable environment
+        lines = load_estate(project).explain(customer, env)
+    except FgenError as exc:
+        raise _fail(exc) from None
+    if format_ is Format.json:
+        print(json.dumps({"customer": customer, "environment": env, "ownership": lines}, indent=2))
+    else:
+        print("\n".join(lines))
 
 
 class GraphFormat(str, Enum):
@@ -338,10 +406,10 @@ def new(
         folder.mkdir(parents=True)
         for name, text in files.items():
             (folder / name).write_text(text, encoding="utf-8")
-        from .resolve import resolve_customer
+        from .estate_stage import load_estate
 
         try:
-            resolve_customer(project, customer)
+            estate = load_estate(project, use_cache=False)  # the new customer must fit in the estate
         except FgenError:
             import shutil
 
@@ -350,7 +418,7 @@ def new(
     except FgenError as exc:
         raise _fail(exc) from None
     print(f"created {project.rel(folder)}/ ({', '.join(files)})")
-    results = run_customers(project, [customer], Options(debug=_State.debug), 1)
+    results = run_customers(project, [customer], Options(debug=_State.debug), 1, estate=estate)
     _report(results, Format.text, "write")
     raise typer.Exit(overall_exit(results))
 

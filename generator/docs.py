@@ -30,6 +30,13 @@ def mermaid_label(value: str) -> str:
     return '"' + value.replace('"', "'").replace("<", "").replace(">", "") + '"'
 
 
+def _owner(owner, me, unit: str) -> str | None:
+    """Who creates an account-wide resource this environment uses (see `fgen accounts`)."""
+    if owner is None:
+        return None
+    return "this environment" if owner == me else f"{owner} ({unit} unit; apply it first)"
+
+
 def readme_view(customer: Customer) -> dict[str, Any]:
     envs = customer.environments
     rows: dict[str, dict[str, Any]] = {}
@@ -40,6 +47,8 @@ def readme_view(customer: Customer) -> dict[str, Any]:
         "DR region": lambda e: e.manifest.aws.dr_region,
         "Log retention (days)": lambda e: e.manifest.logging.retention_days,
         "Units": lambda e: list(unit_graph(e)),
+        "Account baseline": lambda e: _owner(e.estate.baseline_owner, e.estate.key, "account_baseline"),
+        "ECR repositories from": lambda e: _owner(e.estate.ecr_owner, e.estate.key, "ecr"),
     }
     for label, getter in base.items():
         rows[label] = {e.name: getter(e) for e in envs}

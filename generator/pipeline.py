@@ -1,9 +1,11 @@
 """One customer through the whole pipeline: resolve -> plan -> validate -> compare or write.
 
-``run_customers`` fans customers out over worker processes; each worker handles whole customers
-and sends back a small summary, so memory stays bounded however many customers there are.
-Workers die with the parent however it dies (``_worker_started``); Ctrl-C and SIGTERM stop the
-pool and raise ``Interrupted`` (each customer's tree is swapped in whole or not at all).
+``run_customers`` first builds and checks the estate (every customer, once, in this process:
+generator/estate_stage.py), then fans customers out over worker processes; each worker gets its
+customer's small estate views, handles whole customers and sends back a small summary, so memory
+stays bounded however many customers there are. Workers die with the parent however it dies
+(``_worker_started``); Ctrl-C and SIGTERM stop the pool and raise ``Interrupted`` (each customer's
+tree is swapped in whole or not at all).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from typing import Iterator, Literal
 
 from .cache import ParseCache
 from .errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, FgenError, Problem, ValidationFailed
+from .estate import Estate, EstateView
+from .estate_stage import load_estate
 from .plan import plan_customer
 from .project import Project
 from .resolve import resolve_customer
@@ -77,9 +81,13 @@ def _env_of(path: str) -> str | None:
     return None
 
 
-def planned_tree(project: Project, customer: str, options: Options, cache: ParseCache) -> dict[str, str]:
-    """The validated tree fgen would write for ``customer`` (raises FgenError on any problem)."""
+def planned_tree(project: Project, customer: str, options: Options, cache: ParseCache,
+                 views: dict[str, EstateView] | None = None) -> dict[str, str]:
+    """The validated tree fgen would write for ``customer`` (raises FgenError on any problem).
+    ``views``: each environment's view of the estate (None: each environment planned on its own)."""
     resolved = resolve_customer(project, customer)
+    for env in resolved.environments:
+        env.estate_view = (views or {}).get(env.name)
     plan = plan_customer(project, resolved)
     tree = {path: f.content for path, f in plan.files.items()}
     if options.environments:
@@ -100,14 +108,15 @@ def planned_tree(project: Project, customer: str, options: Options, cache: Parse
     return tree
 
 
-def process_customer(root: str, customer: str, options: Options) -> CustomerResult:
+def process_customer(root: str, customer: str, options: Options,
+                     views: dict[str, EstateView] | None = None) -> CustomerResult:
     project = Project(Path(root), use_cache=options.use_cache)
     cache = ParseCache(project.cache_dir if options.use_cache else None,
                        second_parser=options.second_parser or options.mode == "validate")
     try:
         if options.mode == "validate":
             return _validate_committed(project, customer, cache)
-        tree = planned_tree(project, customer, options, cache)
+        tree = planned_tree(project, customer, options, cache, views)
         result = CustomerResult(customer, "unchanged", files=len(tree))
         if options.mode == "write":
             changes = write_customer(project, customer, tree, allow_unit_removal=options.allow_unit_removal,
@@ -242,15 +251,21 @@ def _stop(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
 
 
 def run_customers(project: Project, customers: list[str], options: Options, jobs: int | None = None,
-                  progress=None) -> list[CustomerResult]:
-    """Process customers, in worker processes when there are several; raises ``Interrupted`` on
-    Ctrl-C or SIGTERM after stopping every worker."""
+                  progress=None, estate: Estate | None = None) -> list[CustomerResult]:
+    """Every customer through the pipeline, in worker processes when there are several. Rendering first
+    needs the checked estate (raises InputError, before anything is written, when it has problems);
+    validating committed trees does not. Raises ``Interrupted`` on Ctrl-C or SIGTERM after stopping
+    every worker."""
+    views: dict[str, dict[str, EstateView]] = {}
+    if options.mode != "validate":
+        estate = estate if estate is not None else load_estate(project, options.use_cache)
+        views = {name: estate.views(name) for name in customers}
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(customers) or 1))
     with _interruptible():
         if jobs == 1:
             results = []
             for name in customers:
-                results.append(process_customer(str(project.root), name, options))
+                results.append(process_customer(str(project.root), name, options, views.get(name)))
                 if progress:
                     progress()
             return results
@@ -263,7 +278,8 @@ def run_customers(project: Project, customers: list[str], options: Options, jobs
             # their initializer ignores it; one pressed meanwhile reaches this process when unblocked
             held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
-                futures = [pool.submit(process_customer, str(project.root), name, options) for name in customers]
+                futures = [pool.submit(process_customer, str(project.root), name, options, views.get(name))
+                           for name in customers]
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, held)
             results = []

@@ -28,7 +28,7 @@ from .components import BY_NAME, EnvContext
 from .hcl import canonicalize, encode
 from .plainroot import AWS_PROVIDER_VERSION
 from .project import Project
-from .resolve import resolve_customer
+from .estate_stage import resolve_in_estate
 from .tfassert import write_assertions
 from .writer import TOOL_ARTIFACTS
 
@@ -209,7 +209,7 @@ def _provider_schemas(binary: str, root: Path, env: dict[str, str]) -> dict[str,
 
 def validate_with_terraform(project: Project, customer: str,
                             progress: Callable[[str], None] | None = None) -> list[str]:
-    resolved = resolve_customer(project, customer)
+    resolved = resolve_in_estate(project, customer)
     modules_dir = project.customer_output(customer) / "infra" / "modules"
     problems: list[str] = []
     for env in resolved.environments:

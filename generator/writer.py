@@ -144,6 +144,29 @@ def conflicts(planned: dict[str, str], disk: DiskTree) -> list[str]:
     return sorted(p for p in planned if p in unmanaged)
 
 
+def removal_message(customer: str, unit: str) -> str:
+    """What to do before a unit's folder may go. ``unit``: infra/environments/<env>/<unit>."""
+    parts = unit.split("/")
+    env, name = (parts[2], "/".join(parts[3:])) if len(parts) > 3 else ("", unit)
+    destroy = f"`cd output/{customer}/{unit} && terragrunt destroy`"
+    if name == "account_baseline":
+        return ("this render moves the account baseline (GuardDuty detector, Security Hub, AWS Config recorder) of "
+                f"this account and region away from {customer}/{env} (`fgen accounts` shows the new owner). AWS "
+                f"allows one of each per account and region, so either keep it here: set `aws.baseline_owner: true` "
+                f"in customers/{customer}/{env}.yaml (if the environment stays); or move it: destroy it first "
+                f"({destroy}), right before applying the new owner's account_baseline unit (detection and "
+                "recording pause in between), then render with --allow-unit-removal")
+    if name == "ecr":
+        return (f"this render moves the ECR repositories of {customer} in this account and region away from "
+                f"{customer}/{env} (`fgen accounts` shows the new owner); the repositories (and their images) are "
+                f"the same names, so either keep them here: set `ecr.owner: true` in customers/{customer}/{env}.yaml; "
+                f"or move them: destroy them first ({destroy}; repositories holding images need ecr.force_delete), "
+                "apply the new owner's ecr unit and push the images again, then render with --allow-unit-removal")
+    return ("this render would remove the unit, but deleting its folder leaves its infrastructure running: destroy it "
+            f"first ({destroy}), then render with --allow-unit-removal (which deletes the folder with its "
+            ".terraform.lock.hcl and .terragrunt-cache/)")
+
+
 def write_customer(project: Project, customer: str, planned: dict[str, str], *, allow_unit_removal: bool = False,
                    lock_timeout: float = 60.0) -> Changes:
     """Swap in the planned tree under the customer's lock; returns what changed.
@@ -166,11 +189,8 @@ def write_customer(project: Project, customer: str, planned: dict[str, str], *, 
             raise WriteError([Problem(f"output/{customer}/{p}", 0, "", "exists without fgen's header; fgen will not "
                                       "overwrite a hand-written file (move it away, then render again)") for p in clash])
         if changes.removed_units and not allow_unit_removal:
-            raise WriteError([Problem(f"output/{customer}/{u}", 0, "", "this render would remove the unit, but "
-                                      "deleting its folder leaves its infrastructure running: destroy it first "
-                                      f"(`cd output/{customer}/{u} && terragrunt destroy`), then render with "
-                                      "--allow-unit-removal (which deletes the folder with its .terraform.lock.hcl "
-                                      "and .terragrunt-cache/)") for u in changes.removed_units])
+            raise WriteError([Problem(f"output/{customer}/{u}", 0, "", removal_message(customer, u))
+                              for u in changes.removed_units])
         if not changes.changed:
             return changes
         staging = staging_root / f"{customer}.{os.getpid()}.{uuid.uuid4().hex[:8]}"

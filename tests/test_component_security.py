@@ -17,7 +17,7 @@ from generator.terraform import terraform_env
 from tests.support import REPO, copy_repo, edit_manifest, parsed, render_tree, unit_inputs
 
 MODULES = REPO / "templates" / "modules"
-SECURITY_UNITS = ("audit", "ecr", "identity", "operator_access", "threat_detection")
+SECURITY_UNITS = ("audit", "ecr", "identity", "operator_access", "threat_detection", "account_baseline")
 ADMIN = "arn:aws:iam::999999999999:role/platform-admins"
 READER = "arn:aws:iam::999999999999:user/auditor"
 
@@ -169,12 +169,15 @@ def test_ecr_tags_are_immutable_scanned_on_push_and_kms_encrypted(tree):
     assert repo["image_scanning_configuration"]["scan_on_push"] is True
     assert repo["encryption_configuration"]["encryption_type"] == "KMS"
     prod, dev = unit_inputs(tree, "prod", "ecr"), unit_inputs(tree, "dev", "ecr")
-    assert prod["force_delete"] is False and prod["enhanced_scanning"] is False
+    assert prod["force_delete"] is False and "enhanced_scanning" not in prod
     assert prod["keep_last_images"] > dev["keep_last_images"]
+    assert unit_inputs(tree, "prod", "account_baseline")["ecr_enhanced_scanning"] is False
 
 
-def test_enhanced_scanning_switches_the_registry(operators_tree):
-    assert unit_inputs(operators_tree, "prod", "ecr")["enhanced_scanning"] is True
+def test_enhanced_scanning_switches_the_registry_in_the_account_baseline(operators_tree):
+    """The registry's scanning configuration is account-wide: the baseline of the account owns it."""
+    assert unit_inputs(operators_tree, "prod", "account_baseline")["ecr_enhanced_scanning"] is True
+    assert "aws_ecr_registry_scanning_configuration" not in module_blocks("ecr")
 
 
 def test_services_with_their_own_image_get_no_repository(project):
@@ -324,21 +327,26 @@ def test_reserved_word_in_domain_prefix_is_refused(project):
 
 
 def test_threat_detection_parts_per_profile(tree):
-    prod, dev = unit_inputs(tree, "prod", "threat_detection"), unit_inputs(tree, "dev", "threat_detection")
+    """Each of dev and prod owns the baseline of its own account: the parts its profile asks for."""
+    prod, dev = unit_inputs(tree, "prod", "account_baseline"), unit_inputs(tree, "dev", "account_baseline")
     assert prod["guardduty_enabled"] and prod["config_enabled"] and prod["security_hub_enabled"]
     assert prod["config_bucket_name"] == "dependency.audit.outputs.bucket_name"
-    assert prod["alert_topic_arn"] == "dependency.alerts.outputs.topic_arn" and prod["alert_findings"] is True
     assert dev["guardduty_enabled"] and not dev["config_enabled"] and not dev["security_hub_enabled"]
     assert dev["config_bucket_name"] is None
-    assert "dependency \"audit\"" not in tree["infra/environments/dev/threat_detection/terragrunt.hcl"]
+    assert "dependency \"audit\"" not in tree["infra/environments/dev/account_baseline/terragrunt.hcl"]
+    for env in ("dev", "prod"):  # findings reach each environment's own alert topic
+        findings = unit_inputs(tree, env, "threat_detection")
+        assert findings == {"name": f"customer-x-{env}", "finding_min_severity": 7,
+                            "alert_topic_arn": "dependency.alerts.outputs.topic_arn"}
 
 
 def test_guardduty_uses_detector_features_not_datasources():
-    resources = module_blocks("threat_detection")
+    resources = module_blocks("account_baseline")
     assert "datasources" not in resources["aws_guardduty_detector"]["this"]
     assert resources["aws_guardduty_detector_feature"]["runtime"]["additional_configuration"]["name"] == \
         "ECS_FARGATE_AGENT_MANAGEMENT"
-    rules = module_locals("threat_detection")["config_rules"]
+    assert "aws_guardduty_detector" not in module_blocks("threat_detection")
+    rules = module_locals("account_baseline")["config_rules"]
     assert set(rules.values()) >= {"ENCRYPTED_VOLUMES", "RDS_STORAGE_ENCRYPTED", "RDS_MULTI_AZ_SUPPORT",
                                    "S3_BUCKET_PUBLIC_READ_PROHIBITED", "CLOUD_TRAIL_ENABLED", "INCOMING_SSH_DISABLED"}
 
@@ -359,7 +367,7 @@ def test_config_without_audit_is_refused(project):
 def test_security_components_off_leave_no_unit_or_reference(off_tree):
     dev = units(off_tree, "dev")
     assert not dev & set(SECURITY_UNITS)
-    assert "threat_detection" not in units(off_tree, "prod")
+    assert "threat_detection" not in units(off_tree, "prod") and "account_baseline" not in units(off_tree, "prod")
     for path, content in off_tree.items():
         if path.startswith("infra/environments/dev/"):
             for unit in SECURITY_UNITS:

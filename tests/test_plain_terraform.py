@@ -150,7 +150,7 @@ def test_wiring_chooses_between_different_outputs_per_environment():
 
 
 @pytest.mark.parametrize("mutation, message", [
-    (lambda t: t.replace("  security_hub_enabled = ", "  no_such_input = 1\n  security_hub_enabled = "),
+    (lambda t: t.replace("  finding_min_severity = ", "  no_such_input = 1\n  finding_min_severity = "),
      "declares no variable 'no_such_input'"),
     (lambda t: t.replace("module.vpc.vpc_id", "module.vpc.no_such_output", 1), "has no output 'no_such_output'"),
 ])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import Component, EnvContext
+from .baseline import AccountBaseline
 from .application import Alb, Ecs, LogBucket
 from .data import Rds, Redis
 from .edge import Cdn, DnsRecords, Waf
@@ -41,7 +42,8 @@ CATALOGUE: tuple[Component, ...] = (
     Identity(),
     OperatorAccess(),  # after ecs and bastion: admins may use ECS Exec in its cluster and sessions on it
     Audit(),  # after kms, log_bucket, assets and alerts: it reads their outputs
-    ThreatDetection(),  # after audit and alerts: Config delivers to the audit bucket, findings to the topic
+    AccountBaseline(),  # after audit and kms: Config delivers to the owner's audit bucket (owner only)
+    ThreatDetection(),  # after alerts: findings to this environment's topic
 )
 
 BY_NAME: dict[str, Component] = {c.name: c for c in CATALOGUE}

@@ -18,6 +18,7 @@ from ..hcl import Output, dependency_label, encode
 from ..yamlload import KeyPath, format_path
 
 if TYPE_CHECKING:
+    from ..estate import EstateView
     from ..merge import Merged
 
 
@@ -128,6 +129,18 @@ class EnvContext:
     components: dict[str, Component] = field(default_factory=dict)
     #: profile of every environment of the customer, by name (rules that compare environments)
     environment_profiles: dict[str, str] = field(default_factory=dict)
+    #: this environment's view of the estate (set by the estate stage; see ``estate``)
+    estate_view: "EstateView | None" = None
+
+    @property
+    def estate(self) -> "EstateView":
+        """Who owns the account-wide resources of this environment's account and region. Planned on
+        its own (tests, previews), an environment sees an estate of one: it owns everything it needs."""
+        if self.estate_view is None:
+            from ..estate import single_view
+
+            self.estate_view = single_view(self)
+        return self.estate_view
 
     @property
     def prefix(self) -> str:

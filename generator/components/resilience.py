@@ -184,8 +184,9 @@ class Budgets(Component):
     def summary(self, env: EnvContext) -> dict[str, Any]:
         s: BudgetsSettings = self.settings(env)
         a = s.anomaly_detection
+        where = " (account services monitor, in the account baseline)" if a.monitor == "services" else ""
         return {"Monthly budget (USD)": _amount(s.monthly_limit_usd),
-                "Cost anomaly alerts (USD)": f"≥ {_amount(a.threshold_usd)}" if a.enabled else None}
+                "Cost anomaly alerts (USD)": f"≥ {_amount(a.threshold_usd)}{where}" if a.enabled else None}
 
     def assertions(self, env: EnvContext) -> list[Assertion]:
         s: BudgetsSettings = self.settings(env)
@@ -215,8 +216,9 @@ class Budgets(Component):
             "emails": self.emails(env),
             "sns_topic_arn": env.out("alerts", "topic_arn") if env.enabled("alerts") else None,
             "notify_sns": env.enabled("alerts"),
+            # the account-wide services monitor is the account baseline's (one per account)
             "anomaly_detection": ({"monitor": a.monitor, "threshold_usd": _number(a.threshold_usd)}
-                                  if a.enabled else None),
+                                  if a.enabled and a.monitor == "tag" else None),
         }
 
 

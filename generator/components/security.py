@@ -12,8 +12,10 @@
   session and command.
 * ``identity`` (switchable): the platform's own Cognito user pool (players, moderators, admins),
   its public app client and hosted domain. Services validate JWTs against the ``issuer`` output.
-* ``threat_detection`` (present while any part is on): GuardDuty, AWS Config (delivering to the
-  audit bucket) and Security Hub, each switchable for organisations that run them centrally.
+* ``threat_detection`` (present while GuardDuty is asked for and alerts are on): the account's
+  GuardDuty findings forwarded to this environment's alert topic. The detector, AWS Config and
+  Security Hub themselves are per account and region: the estate's owner environment creates them in
+  its ``account_baseline`` unit (generator/components/baseline.py) from what every environment asks.
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ class Audit(Component):
                            for check in CIS_CHECKS},
     }
     diagram_label = "CloudTrail audit log"
-    diagram_from = ("threat_detection",)  # AWS Config delivers to the audit bucket
+    diagram_from = ("account_baseline",)  # AWS Config delivers to the audit bucket
 
     def bucket_name(self, env: EnvContext) -> str:
         s: AuditSettings = self.settings(env)
@@ -134,7 +136,6 @@ class Audit(Component):
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: AuditSettings = self.settings(env)
-        td: ThreatDetectionSettings = env.manifest.threat_detection
         return {
             "name": env.prefix,
             "bucket_name": self.bucket_name(env),
@@ -146,8 +147,8 @@ class Audit(Component):
             "data_event_bucket_arns": [env.out("assets", "bucket_arn")] if s.s3_data_events else [],
             "cis_alarms": s.cis_alarms,
             "alarm_topic_arn": env.out("alerts", "topic_arn") if s.cis_alarms and env.enabled("alerts") else None,
-            # AWS Config (threat_detection) delivers its snapshots to this bucket
-            "config_delivery": env.enabled("threat_detection") and td.config.enabled,
+            # AWS Config (the account baseline this environment owns) delivers its snapshots to this bucket
+            "config_delivery": env.estate.owns_baseline and env.estate.baseline.config,
             # S3 server access logs of the trail bucket (CIS); the log bucket grants delivery below this prefix
             "access_log_bucket": env.out("log_bucket", "bucket_name"),
             "access_log_prefix": f"{S3_ACCESS_LOG_PREFIX}/{self.bucket_name(env)}/",
@@ -165,6 +166,9 @@ class EcrSettings(StrictModel):
         description="basic: scan on push; enhanced: Amazon Inspector continuous scanning for the whole registry "
                     "(account-wide, this region).")
     force_delete: bool = Field(description="Allow deleting repositories that hold images (refused in production).")
+    owner: bool = Field(default=False, description="This environment creates the customer's repositories for every "
+                        "environment of the customer in its account and region (default owner: production first, "
+                        "then alphabetically). See `fgen accounts`.")
 
 
 class Ecr(Component):
@@ -178,9 +182,14 @@ class Ecr(Component):
     }
     diagram_label = "ECR images"
 
+    def enabled(self, env: EnvContext) -> bool:
+        """On in ONE environment of the customer per account and region (the estate's ECR owner)."""
+        return self.settings(env).enabled and env.estate.owns_ecr
+
     def repositories(self, env: EnvContext) -> dict[str, str]:
-        """Service -> repository name, for the enabled services that deploy the default image."""
-        return {name: f"{env.customer}/{name}" for name, s in enabled_services(env).items() if s.image is None}
+        """Service -> repository name: every service that deploys the default image in any environment
+        of the customer in this account and region (the estate's union)."""
+        return dict(env.estate.ecr.repositories) if env.estate.ecr else {}
 
     def mocks(self, env: EnvContext) -> dict[str, Any]:
         registry = f"{env.account_id}.dkr.ecr.{env.region}.amazonaws.com"
@@ -195,20 +204,13 @@ class Ecr(Component):
                 "ECR scanning": "enhanced (Inspector)" if s.scanning == "enhanced" else "basic, on push"}
 
     def check(self, env: EnvContext) -> list[Problem]:
-        if not self.enabled(env):
-            return []
         s: EcrSettings = self.settings(env)
-        problems = []
-        if env.is_production and s.force_delete:
-            problems.append(env.problem(("ecr", "force_delete"),
-                                        "production repositories may not be force-deleted"))
-        if not self.repositories(env):
-            problems.append(env.problem(("ecr", "enabled"), "every enabled service sets its own image, so there is "
-                                        "no repository to create; set ecr.enabled: false"))
-        return problems
+        if s.enabled and env.is_production and s.force_delete:
+            return [env.problem(("ecr", "force_delete"), "production repositories may not be force-deleted")]
+        return []  # an empty registry is an estate rule: repositories are shared (generator/estate.py)
 
     def assertions(self, env: EnvContext) -> list[Assertion]:
-        s: EcrSettings = self.settings(env)
+        plan = env.estate.ecr
         repos = "values(aws_ecr_repository.this)"
         return [
             expect_set("[for r in values(aws_ecr_repository.this) : r.name]", self.repositories(env).values(),
@@ -220,19 +222,19 @@ class Ecr(Component):
             Assertion(f'alltrue([for r in {repos} : one(r.encryption_configuration).encryption_type == "KMS" && '
                       f"one(r.encryption_configuration).kms_key == {hcl_value(env.out('kms', 'key_arn'))}])",
                       "ecr: every repository must be encrypted with the customer KMS key"),
-            Assertion(f"alltrue([for r in {repos} : r.force_delete == {hcl_value(s.force_delete)}])",
-                      f"ecr: force_delete must be {hcl_value(s.force_delete)} (ecr.force_delete)"),
+            Assertion(f"alltrue([for r in {repos} : r.force_delete == {hcl_value(plan.force_delete)}])",
+                      f"ecr: force_delete must be {hcl_value(plan.force_delete)} (ecr.force_delete of every "
+                      "environment sharing the repositories)"),
         ]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
-        s: EcrSettings = self.settings(env)
+        plan = env.estate.ecr  # the conservative merge of every sharing environment's settings
         return {
             "repository_names": self.repositories(env),
             "kms_key_arn": env.out("kms", "key_arn"),
-            "keep_last_images": s.keep_last_images,
-            "untagged_expiry_days": s.untagged_expiry_days,
-            "force_delete": s.force_delete,
-            "enhanced_scanning": s.scanning == "enhanced",
+            "keep_last_images": plan.keep_last_images,
+            "untagged_expiry_days": plan.untagged_expiry_days,
+            "force_delete": plan.force_delete,
         }
 
 
@@ -483,21 +485,16 @@ class ThreatDetectionSettings(StrictModel):
 class ThreatDetection(Component):
     name = "threat_detection"
     module = "threat_detection"
-    description = "GuardDuty (S3, Fargate runtime), AWS Config rules and Security Hub, each switchable."
+    description = "GuardDuty findings of the account and region forwarded to this environment's alert topic."
     Settings = ThreatDetectionSettings
-    kms_service_principals = ("config.amazonaws.com",)
-    mock_outputs = {
-        "guardduty_detector_id": "12abc34d567e8fa901bc2d34e56789f0",
-        "config_recorder_name": "mock-recorder",
-        "config_rule_names": ["mock-encrypted-volumes"],
-        "security_hub_standards_arns": [
-            "arn:aws:securityhub:eu-west-1::standards/aws-foundational-security-best-practices/v/1.0.0"],
-    }
-    diagram_label = "GuardDuty, Config, Security Hub"
+    mock_outputs = {"findings_rule_name": "mock-guardduty-findings"}
+    diagram_label = "GuardDuty findings"
+    diagram_from = ("account_baseline",)
 
     def enabled(self, env: EnvContext) -> bool:
+        """Only while it has something to do: GuardDuty asked for, and an alert topic to tell."""
         s: ThreatDetectionSettings = self.settings(env)
-        return s.guardduty.enabled or s.config.enabled or s.security_hub.enabled
+        return s.guardduty.enabled and env.enabled("alerts")
 
     def summary(self, env: EnvContext) -> dict[str, Any]:
         s: ThreatDetectionSettings = self.settings(env)
@@ -506,8 +503,6 @@ class ThreatDetection(Component):
         return {"Threat detection": ", ".join(on)}
 
     def check(self, env: EnvContext) -> list[Problem]:
-        if not self.enabled(env):
-            return []
         s: ThreatDetectionSettings = self.settings(env)
         if s.config.enabled and not env.enabled("audit"):
             return [env.problem(("threat_detection", "config", "enabled"),
@@ -515,24 +510,25 @@ class ThreatDetection(Component):
                                 "set threat_detection.config.enabled: false")]
         return []
 
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        s: ThreatDetectionSettings = self.settings(env)
+        rule = "aws_cloudwatch_event_rule.findings"
+        return [
+            Assertion(f'jsondecode({rule}.event_pattern).source == ["aws.guardduty"] && '
+                      f'jsondecode({rule}.event_pattern).detail.severity[0].numeric == [">=", '
+                      f"{hcl_value(s.guardduty.alert_min_severity)}]",
+                      "threat_detection: GuardDuty findings at or above threat_detection.guardduty."
+                      "alert_min_severity must be forwarded"),
+            expect("aws_cloudwatch_event_target.findings.arn", env.out("alerts", "topic_arn"),
+                   "threat_detection: findings must reach this environment's alert topic"),
+        ]
+
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: ThreatDetectionSettings = self.settings(env)
-        gd, config = s.guardduty, s.config
-        alerts = gd.enabled and env.enabled("alerts")
         return {
             "name": env.prefix,
-            "guardduty_enabled": gd.enabled,
-            "guardduty_s3_protection": gd.s3_protection,
-            "guardduty_runtime_monitoring": gd.runtime_monitoring,
-            "finding_publishing_frequency": gd.finding_publishing_frequency,
-            "finding_min_severity": gd.alert_min_severity,
-            "alert_findings": alerts,
-            "alert_topic_arn": env.out("alerts", "topic_arn") if alerts else None,
-            "config_enabled": config.enabled,
-            "config_bucket_name": env.out("audit", "bucket_name") if config.enabled else None,
-            "config_recording_frequency": config.recording_frequency,
-            "kms_key_arn": env.out("kms", "key_arn") if config.enabled else None,
-            "security_hub_enabled": s.security_hub.enabled,
+            "finding_min_severity": s.guardduty.alert_min_severity,
+            "alert_topic_arn": env.out("alerts", "topic_arn"),
         }
 
 

@@ -27,6 +27,10 @@ class Aws(StrictModel):
     region: Region = Field(description="Primary AWS region of every environment.")
     dr_region: Region | None = Field(default=None, description="Disaster-recovery region (replicas, backup copies).")
     accounts: dict[EnvName, AccountId] = Field(description="AWS account id per environment name.")
+    baseline_owner: bool = Field(default=False, description="Environment files: this environment owns the account "
+                                 "baseline (GuardDuty, Security Hub, AWS Config, ECR registry scanning) of its account "
+                                 "and region, instead of the default owner (production first, then customer/env "
+                                 "alphabetically). See `fgen accounts`.")
 
     @model_validator(mode="after")
     def _dr_differs(self) -> "Aws":

@@ -472,7 +472,6 @@ module "ecr" {
   keep_last_images     = var.ecr.keep_last_images
   untagged_expiry_days = var.ecr.untagged_expiry_days
   force_delete         = var.ecr.force_delete
-  enhanced_scanning    = var.ecr.enhanced_scanning
 }
 
 # Cognito user pool (TOTP MFA, strong passwords, groups), public app client and hosted domain.
@@ -532,29 +531,37 @@ module "audit" {
   access_log_prefix = var.audit.access_log_prefix
 }
 
-# GuardDuty (S3, Fargate runtime), AWS Config rules and Security Hub, each switchable.
+# Account baseline, once per account and region in the estate: GuardDuty, Security Hub, AWS Config, ECR registry scanning (and the account's services cost monitor).
+module "account_baseline" {
+  source = "./modules/account_baseline"
+
+  name                         = var.account_baseline.name
+  guardduty_enabled            = var.account_baseline.guardduty_enabled
+  guardduty_s3_protection      = var.account_baseline.guardduty_s3_protection
+  guardduty_runtime_monitoring = var.account_baseline.guardduty_runtime_monitoring
+  finding_publishing_frequency = var.account_baseline.finding_publishing_frequency
+  config_enabled               = var.account_baseline.config_enabled
+  config_bucket_name = one(concat(
+    [for _ in [1] : module.audit.bucket_name if var.from_outputs["account_baseline.config_bucket_name"]],
+    [for _ in [1] : var.account_baseline.config_bucket_name if !var.from_outputs["account_baseline.config_bucket_name"]],
+  ))
+  kms_key_arn = one(concat(
+    [for _ in [1] : module.kms.key_arn if var.from_outputs["account_baseline.kms_key_arn"]],
+    [for _ in [1] : var.account_baseline.kms_key_arn if !var.from_outputs["account_baseline.kms_key_arn"]],
+  ))
+  config_recording_frequency    = var.account_baseline.config_recording_frequency
+  security_hub_enabled          = var.account_baseline.security_hub_enabled
+  ecr_enhanced_scanning         = var.account_baseline.ecr_enhanced_scanning
+  cost_anomaly_services_monitor = var.account_baseline.cost_anomaly_services_monitor
+}
+
+# GuardDuty findings of the account and region forwarded to this environment's alert topic.
 module "threat_detection" {
   source = "./modules/threat_detection"
 
-  name                         = var.threat_detection.name
-  guardduty_enabled            = var.threat_detection.guardduty_enabled
-  guardduty_s3_protection      = var.threat_detection.guardduty_s3_protection
-  guardduty_runtime_monitoring = var.threat_detection.guardduty_runtime_monitoring
-  finding_publishing_frequency = var.threat_detection.finding_publishing_frequency
-  finding_min_severity         = var.threat_detection.finding_min_severity
-  alert_findings               = var.threat_detection.alert_findings
-  alert_topic_arn              = module.alerts.topic_arn
-  config_enabled               = var.threat_detection.config_enabled
-  config_bucket_name = one(concat(
-    [for _ in [1] : module.audit.bucket_name if var.from_outputs["threat_detection.config_bucket_name"]],
-    [for _ in [1] : var.threat_detection.config_bucket_name if !var.from_outputs["threat_detection.config_bucket_name"]],
-  ))
-  config_recording_frequency = var.threat_detection.config_recording_frequency
-  kms_key_arn = one(concat(
-    [for _ in [1] : module.kms.key_arn if var.from_outputs["threat_detection.kms_key_arn"]],
-    [for _ in [1] : var.threat_detection.kms_key_arn if !var.from_outputs["threat_detection.kms_key_arn"]],
-  ))
-  security_hub_enabled = var.threat_detection.security_hub_enabled
+  name                 = var.threat_detection.name
+  finding_min_severity = var.threat_detection.finding_min_severity
+  alert_topic_arn      = module.alerts.topic_arn
 }
 
 # Feature-branch preview feature-season-rewards-7b39fd (dev)

@@ -132,6 +132,11 @@ output "audit" {
   value       = module.audit
 }
 
+output "account_baseline" {
+  description = "Outputs of module account_baseline."
+  value       = module.account_baseline
+}
+
 output "threat_detection" {
   description = "Outputs of module threat_detection."
   value       = module.threat_detection

@@ -473,7 +473,6 @@ variable "ecr" {
     keep_last_images     = number
     untagged_expiry_days = number
     force_delete         = bool
-    enhanced_scanning    = bool
   })
 }
 
@@ -525,21 +524,32 @@ variable "audit" {
   })
 }
 
-variable "threat_detection" {
-  description = "Inputs of module threat_detection that are values, not other modules' outputs."
+variable "account_baseline" {
+  description = "Inputs of module account_baseline that are values, not other modules' outputs."
   type = object({
     name                         = string
     guardduty_enabled            = bool
     guardduty_s3_protection      = bool
     guardduty_runtime_monitoring = bool
     finding_publishing_frequency = string
-    finding_min_severity         = number
-    alert_findings               = bool
     config_enabled               = bool
     config_bucket_name           = any
-    config_recording_frequency   = string
     kms_key_arn                  = any
+    config_recording_frequency   = string
     security_hub_enabled         = bool
+    ecr_enhanced_scanning        = bool
+    cost_anomaly_services_monitor = object({
+      threshold_usd = number
+      emails        = list(string)
+    })
+  })
+}
+
+variable "threat_detection" {
+  description = "Inputs of module threat_detection that are values, not other modules' outputs."
+  type = object({
+    name                 = string
+    finding_min_severity = number
   })
 }
 

@@ -30,10 +30,10 @@ enabled = {
 }
 
 from_outputs = {
+  "account_baseline.config_bucket_name" = false
+  "account_baseline.kms_key_arn"        = false
   "alb.test_listener"                   = false
   "audit.data_event_bucket_arns"        = false
-  "threat_detection.config_bucket_name" = false
-  "threat_detection.kms_key_arn"        = false
 }
 
 kms = {
@@ -492,7 +492,6 @@ ecr = {
   keep_last_images     = 10
   untagged_expiry_days = 3
   force_delete         = true
-  enhanced_scanning    = false
 }
 
 identity = {
@@ -537,19 +536,24 @@ audit = {
   access_log_prefix          = "s3-access/customer-x-dev-audit-111111111111/"
 }
 
+account_baseline = {
+  name                          = "customer-x-dev"
+  guardduty_enabled             = true
+  guardduty_s3_protection       = true
+  guardduty_runtime_monitoring  = false
+  finding_publishing_frequency  = "SIX_HOURS"
+  config_enabled                = false
+  config_bucket_name            = null
+  kms_key_arn                   = null
+  config_recording_frequency    = "DAILY"
+  security_hub_enabled          = false
+  ecr_enhanced_scanning         = false
+  cost_anomaly_services_monitor = null
+}
+
 threat_detection = {
-  name                         = "customer-x-dev"
-  guardduty_enabled            = true
-  guardduty_s3_protection      = true
-  guardduty_runtime_monitoring = false
-  finding_publishing_frequency = "SIX_HOURS"
-  finding_min_severity         = 7
-  alert_findings               = true
-  config_enabled               = false
-  config_bucket_name           = null
-  config_recording_frequency   = "DAILY"
-  kms_key_arn                  = null
-  security_hub_enabled         = false
+  name                 = "customer-x-dev"
+  finding_min_severity = 7
 }
 
 previews__feature_season_rewards_7b39fd = {

@@ -30,10 +30,10 @@ enabled = {
 }
 
 from_outputs = {
+  "account_baseline.config_bucket_name" = true
+  "account_baseline.kms_key_arn"        = true
   "alb.test_listener"                   = true
   "audit.data_event_bucket_arns"        = true
-  "threat_detection.config_bucket_name" = true
-  "threat_detection.kms_key_arn"        = true
 }
 
 kms = {
@@ -729,7 +729,6 @@ ecr = {
   keep_last_images     = 50
   untagged_expiry_days = 7
   force_delete         = false
-  enhanced_scanning    = false
 }
 
 identity = {
@@ -763,17 +762,22 @@ audit = {
   access_log_prefix          = "s3-access/customer-x-prod-audit-222222222222/"
 }
 
+account_baseline = {
+  name                          = "customer-x-prod"
+  guardduty_enabled             = true
+  guardduty_s3_protection       = true
+  guardduty_runtime_monitoring  = true
+  finding_publishing_frequency  = "FIFTEEN_MINUTES"
+  config_enabled                = true
+  config_bucket_name            = null
+  kms_key_arn                   = null
+  config_recording_frequency    = "CONTINUOUS"
+  security_hub_enabled          = true
+  ecr_enhanced_scanning         = false
+  cost_anomaly_services_monitor = null
+}
+
 threat_detection = {
-  name                         = "customer-x-prod"
-  guardduty_enabled            = true
-  guardduty_s3_protection      = true
-  guardduty_runtime_monitoring = true
-  finding_publishing_frequency = "FIFTEEN_MINUTES"
-  finding_min_severity         = 7
-  alert_findings               = true
-  config_enabled               = true
-  config_bucket_name           = null
-  config_recording_frequency   = "CONTINUOUS"
-  kms_key_arn                  = null
-  security_hub_enabled         = true
+  name                 = "customer-x-prod"
+  finding_min_severity = 7
 }

@@ -32,24 +32,18 @@ run "prod_repositories" {
     condition     = jsondecode(aws_ecr_lifecycle_policy.this["auth"].policy).rules[1].selection.countNumber == 30
     error_message = "The lifecycle policy keeps the last N images."
   }
-
-  assert {
-    condition     = length(aws_ecr_registry_scanning_configuration.this) == 0
-    error_message = "Basic scanning unless enhanced is asked for."
-  }
 }
 
-run "enhanced_scanning" {
+run "force_delete" {
   command = plan
 
   variables {
-    enhanced_scanning = true
-    force_delete      = true
+    force_delete = true
   }
 
   assert {
-    condition     = aws_ecr_registry_scanning_configuration.this[0].scan_type == "ENHANCED"
-    error_message = "Enhanced scanning switches the registry to ENHANCED."
+    condition     = alltrue([for r in aws_ecr_repository.this : r.force_delete])
+    error_message = "force_delete reaches every repository."
   }
 }
 

@@ -4,6 +4,10 @@
 # One private ECR repository per application service, named <customer>/<service>: the image the
 # ecs unit deploys by default (<account>.dkr.ecr.<region>.amazonaws.com/<customer>/<service>).
 #
+# The registry's scanning configuration (basic or enhanced) is account-wide: the account_baseline
+# unit owns it. One ecr unit per customer, account and region creates the repositories every
+# environment of the customer there pulls from (see `fgen accounts`).
+#
 # Tags are immutable: every build must push a unique tag (e.g. the commit SHA); a moving tag such
 # as "latest-approved" can be pushed once only.
 
@@ -53,21 +57,4 @@ resource "aws_ecr_lifecycle_policy" "this" {
       },
     ]
   })
-}
-
-# Registry-wide (every repository of the account in this region): continuous Amazon Inspector
-# scanning instead of basic scan on push.
-resource "aws_ecr_registry_scanning_configuration" "this" {
-  count = var.enhanced_scanning ? 1 : 0
-
-  scan_type = "ENHANCED"
-
-  rule {
-    scan_frequency = "CONTINUOUS_SCAN"
-
-    repository_filter {
-      filter      = "*"
-      filter_type = "WILDCARD"
-    }
-  }
 }

@@ -47,9 +47,3 @@ variable "force_delete" {
   type        = bool
   default     = false
 }
-
-variable "enhanced_scanning" {
-  description = "Switch the registry (account-wide, this region) to Amazon Inspector enhanced scanning; false: basic scan on push."
-  type        = bool
-  default     = false
-}

@@ -29,5 +29,4 @@ inputs = {
   keep_last_images     = 10
   untagged_expiry_days = 3
   force_delete         = true
-  enhanced_scanning    = false
 }

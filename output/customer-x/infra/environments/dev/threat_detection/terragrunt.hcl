@@ -19,17 +19,7 @@ dependency "alerts" {
 }
 
 inputs = {
-  name                         = "customer-x-dev"
-  guardduty_enabled            = true
-  guardduty_s3_protection      = true
-  guardduty_runtime_monitoring = false
-  finding_publishing_frequency = "SIX_HOURS"
-  finding_min_severity         = 7
-  alert_findings               = true
-  alert_topic_arn              = dependency.alerts.outputs.topic_arn
-  config_enabled               = false
-  config_bucket_name           = null
-  config_recording_frequency   = "DAILY"
-  kms_key_arn                  = null
-  security_hub_enabled         = false
+  name                 = "customer-x-dev"
+  finding_min_severity = 7
+  alert_topic_arn      = dependency.alerts.outputs.topic_arn
 }

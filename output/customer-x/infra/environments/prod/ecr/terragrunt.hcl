@@ -29,5 +29,4 @@ inputs = {
   keep_last_images     = 50
   untagged_expiry_days = 7
   force_delete         = false
-  enhanced_scanning    = false
 }

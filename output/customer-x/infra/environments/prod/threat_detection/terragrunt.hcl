@@ -18,38 +18,8 @@ dependency "alerts" {
   }
 }
 
-dependency "audit" {
-  config_path = "../audit"
-
-  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
-  mock_outputs_merge_strategy_with_state  = "shallow"
-  mock_outputs = {
-    bucket_name = "mock-audit"
-  }
-}
-
-dependency "kms" {
-  config_path = "../kms"
-
-  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
-  mock_outputs_merge_strategy_with_state  = "shallow"
-  mock_outputs = {
-    key_arn = "arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000000"
-  }
-}
-
 inputs = {
-  name                         = "customer-x-prod"
-  guardduty_enabled            = true
-  guardduty_s3_protection      = true
-  guardduty_runtime_monitoring = true
-  finding_publishing_frequency = "FIFTEEN_MINUTES"
-  finding_min_severity         = 7
-  alert_findings               = true
-  alert_topic_arn              = dependency.alerts.outputs.topic_arn
-  config_enabled               = true
-  config_bucket_name           = dependency.audit.outputs.bucket_name
-  config_recording_frequency   = "CONTINUOUS"
-  kms_key_arn                  = dependency.kms.outputs.key_arn
-  security_hub_enabled         = true
+  name                 = "customer-x-prod"
+  finding_min_severity = 7
+  alert_topic_arn      = dependency.alerts.outputs.topic_arn
 }

@@ -1,0 +1,107 @@
+"""``account_baseline``: what AWS allows once per account and region, in ONE environment of the estate.
+
+GuardDuty detector and features, Security Hub and its standard, the AWS Config recorder, delivery
+channel, status, service role and rules, the ECR registry scanning configuration, and (in the
+baseline of the account's first region only) the account's AWS services cost anomaly monitor. The
+estate (generator/estate.py) decides which environment owns each (account, region) and merges what
+every environment there asks for; this component only lays the owner's unit out. Every environment
+keeps its own ``threat_detection`` unit forwarding findings to its own alert topic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import Assertion, Component, EnvContext, expect, hcl_value
+from .resilience import _number
+
+
+class AccountBaseline(Component):
+    name = "account_baseline"
+    module = "account_baseline"
+    description = ("Account baseline, once per account and region in the estate: GuardDuty, Security Hub, AWS "
+                   "Config, ECR registry scanning (and the account's services cost monitor).")
+    Settings = None  # no manifest section: its settings are the union the estate computes
+    kms_service_principals = ("config.amazonaws.com",)  # Config delivers with the owner's key
+    mock_outputs = {
+        "guardduty_detector_id": "12abc34d567e8fa901bc2d34e56789f0",
+        "config_recorder_name": "mock-recorder",
+        "config_rule_names": ["mock-encrypted-volumes"],
+        "security_hub_standards_arns": [
+            "arn:aws:securityhub:eu-west-1::standards/aws-foundational-security-best-practices/v/1.0.0"],
+        "ecr_scan_type": "BASIC",
+        "services_anomaly_monitor_arn": None,
+    }
+    diagram_label = "Account baseline: GuardDuty, Config, Security Hub"
+
+    def enabled(self, env: EnvContext) -> bool:
+        return env.estate.owns_baseline
+
+    def summary(self, env: EnvContext) -> dict[str, Any]:
+        b = env.estate.baseline
+        on = [label for label, part in (("GuardDuty", b.guardduty), ("Config", b.config),
+                                        ("Security Hub", b.security_hub),
+                                        ("ECR enhanced scanning", b.ecr_enhanced_scanning),
+                                        ("services cost monitor", b.services_monitor is not None)) if part]
+        return {"Account baseline (this environment owns it)": ", ".join(on)}
+
+    def inputs(self, env: EnvContext) -> dict[str, Any]:
+        b = env.estate.baseline
+        monitor = b.services_monitor
+        return {
+            "name": env.prefix,
+            "guardduty_enabled": b.guardduty,
+            "guardduty_s3_protection": b.s3_protection,
+            "guardduty_runtime_monitoring": b.runtime_monitoring,
+            "finding_publishing_frequency": b.finding_publishing_frequency,
+            "config_enabled": b.config,
+            "config_bucket_name": env.out("audit", "bucket_name") if b.config else None,
+            "kms_key_arn": env.out("kms", "key_arn") if b.config else None,
+            "config_recording_frequency": b.config_recording_frequency,
+            "security_hub_enabled": b.security_hub,
+            "ecr_enhanced_scanning": b.ecr_enhanced_scanning,
+            "cost_anomaly_services_monitor": ({"threshold_usd": _number(monitor.threshold_usd),
+                                               "emails": list(monitor.emails)} if monitor else None),
+        }
+
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        b = env.estate.baseline
+        result = [Assertion(f"length(aws_guardduty_detector.this) == {int(b.guardduty)}",
+                            f"account_baseline: the GuardDuty detector must {'' if b.guardduty else 'not '}exist")]
+        if b.guardduty:
+            result += [
+                Assertion("aws_guardduty_detector.this[0].enable", "account_baseline: the detector must be enabled"),
+                expect("aws_guardduty_detector.this[0].finding_publishing_frequency", b.finding_publishing_frequency,
+                       "account_baseline: findings published at the strictest frequency asked for"),
+            ]
+        result.append(Assertion(f"length(aws_config_configuration_recorder.this) == {int(b.config)}",
+                                f"account_baseline: the Config recorder must {'' if b.config else 'not '}exist"))
+        if b.config:
+            recorder = "aws_config_configuration_recorder.this[0]"
+            result += [
+                Assertion(f"one({recorder}.recording_group).all_supported && "
+                          f"one({recorder}.recording_group).include_global_resource_types",
+                          "account_baseline: Config must record every supported resource type"),
+                Assertion("aws_config_configuration_recorder_status.this[0].is_enabled",
+                          "account_baseline: the Config recorder must be recording"),
+                expect("aws_config_delivery_channel.this[0].s3_bucket_name", env.out("audit", "bucket_name"),
+                       "account_baseline: Config must deliver to the owner's audit bucket"),
+                expect("aws_config_delivery_channel.this[0].s3_kms_key_arn", env.out("kms", "key_arn"),
+                       "account_baseline: Config deliveries must be encrypted with the customer KMS key"),
+            ]
+        result.append(Assertion(
+            f"length(aws_securityhub_standards_subscription.fsbp) == {int(b.security_hub)}",
+            f"account_baseline: the Security Hub standard must {'' if b.security_hub else 'not '}be subscribed"))
+        result.append(Assertion(
+            f"length(aws_ecr_registry_scanning_configuration.this) == {int(b.ecr_enhanced_scanning)}",
+            "account_baseline: enhanced registry scanning exactly when an environment here asks for it"))
+        if b.services_monitor:
+            result.append(Assertion(
+                'aws_ce_anomaly_monitor.services[0].monitor_type == "DIMENSIONAL" && '
+                f"sort([for s in aws_ce_anomaly_subscription.services[0].subscriber : s.address]) == "
+                f"sort({hcl_value(list(b.services_monitor.emails))})",
+                "account_baseline: the account's services monitor alerts every asking environment's emails"))
+        return result
+
+
+__all__ = ["AccountBaseline"]
