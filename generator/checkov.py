@@ -82,6 +82,10 @@ def _deviations(env: EnvContext) -> list[Skip]:
             result.append(Skip("CKV_AWS_157", "a single-AZ database: " + _setting(
                 env, ("rds", "multi_az"), False) + f"; profile {env.profile}: no standby, an AZ outage stops it",
                 deviation=True))
+    if env.enabled("redis") and not m.redis.automatic_failover:
+        result.append(Skip("CKV2_AWS_50", "a cache without automatic failover: " + _setting(
+            env, ("redis", "automatic_failover"), False) + f"; profile {env.profile}: one node, a node failure "
+            "empties the cache until ElastiCache replaces it", deviation=True))
     if m.ecs.container_insights == "disabled":
         result.append(Skip("CKV_AWS_65", "no Container Insights: " + _setting(
             env, ("ecs", "container_insights"), "disabled") + f"; profile {env.profile}", deviation=True))

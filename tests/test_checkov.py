@@ -23,7 +23,7 @@ from generator.validate import validate_tree
 from tests.support import REPO, edit_manifest, render_tree
 
 #: checks only a non-production environment's settings may skip
-DEVIATIONS = {"CKV_AWS_150", "CKV_AWS_157", "CKV_AWS_293", "CKV_AWS_338"}
+DEVIATIONS = {"CKV2_AWS_50", "CKV_AWS_150", "CKV_AWS_157", "CKV_AWS_293", "CKV_AWS_338"}
 _SKIP = re.compile(r"checkov:skip=([A-Z0-9_]+)(?::(.*))?")
 
 
