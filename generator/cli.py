@@ -342,6 +342,9 @@ def new(
 
         try:
             resolve_customer(project, customer)
+            from .pipeline import check_estate
+
+            check_estate(project, [customer])
         except FgenError:
             import shutil
 
@@ -439,15 +442,18 @@ def _status_printer(format_: Format):
 
 def _run(project: Project, names: list[str], options: Options, jobs: int | None, format_: Format) -> list[CustomerResult]:
     show_progress = format_ is Format.text and sys.stderr.isatty() and len(names) > 1 and not os.environ.get("CI")
-    if not show_progress:
-        return run_customers(project, names, options, jobs)
-    from rich.progress import Progress
+    try:
+        if not show_progress:
+            return run_customers(project, names, options, jobs)
+        from rich.progress import Progress
 
-    from rich.console import Console
+        from rich.console import Console
 
-    with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("rendering" if options.mode != "validate" else "validating", total=len(names))
-        return run_customers(project, names, options, jobs, progress=lambda: progress.advance(task))
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("rendering" if options.mode != "validate" else "validating", total=len(names))
+            return run_customers(project, names, options, jobs, progress=lambda: progress.advance(task))
+    except FgenError as exc:  # the estate check: nothing was planned or written
+        raise _fail(exc) from None
 
 
 def _report(results: list[CustomerResult], format_: Format, mode: str) -> None:

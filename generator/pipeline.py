@@ -142,8 +142,18 @@ def _fill(result: CustomerResult, changes: Changes) -> None:
     result.unmanaged = changes.unmanaged
 
 
+def check_estate(project: Project, customers: list[str]) -> None:
+    """The estate check before any customer is planned: names AWS requires unique and per-account
+    quotas across ALL of the project's customers (raises InputError, exit 2, nothing written)."""
+    from .estate_names import check_estate_names
+
+    check_estate_names(project, customers)
+
+
 def run_customers(project: Project, customers: list[str], options: Options, jobs: int | None = None,
                   progress=None) -> list[CustomerResult]:
+    """Raises InputError when the estate check fails (before anything is written)."""
+    check_estate(project, customers)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(customers) or 1))
     if jobs == 1:
         results = []
