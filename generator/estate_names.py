@@ -166,12 +166,14 @@ def _fix(claim: Claim) -> str:
 
 
 def _to_change(claims: list[Claim]) -> Claim:
-    """The claim whose environment should change: one that does not set the name in its own file
-    (inherits or derives it), then a non-production one, then the last by name."""
+    """The claim whose environment should change: one that inherits the value (from customer.yaml),
+    else one that overrides a default in its own file, else one using fgen's default; then a
+    non-production one; then the last by name."""
     def rank(claim: Claim) -> tuple:
         at = _set_at(claim.env, claim.resource.key_path)
-        own = at is not None and at[0] == env_file(claim.env)
-        return (not own, not claim.env.is_production, env_id(claim.env))
+        # inherited from customer.yaml or a profile: 2; set in its own file: 1; fgen's default: 0
+        how = 0 if at is None else 1 if at[0] == env_file(claim.env) else 2
+        return (how, not claim.env.is_production, env_id(claim.env))
 
     return max(claims, key=rank)
 
@@ -264,7 +266,8 @@ class Quota:
     """An AWS service quota fgen's units count against (Service Quotas name and code)."""
 
     name: str
-    code: str
+    service: str
+    code: str | None  # Service Quotas code (adjustable quotas)
     default: int
     adjustable: bool
     key: str | None  # aws.quotas.<key> states a raised value (adjustable quotas only)
@@ -272,17 +275,17 @@ class Quota:
 
 #: CloudTrail quotas, "Trails per Region": 5, cannot be increased; a multi-region trail (every audit
 #: unit's) counts in every region of the account
-TRAILS = Quota("Trails per Region", "CloudTrail", 5, False, None)
+TRAILS = Quota("Trails per Region", "CloudTrail", None, 5, False, None)
 #: CloudWatch Logs PutResourcePolicy: "up to 10 resource policies per Region"; cannot be increased.
 #: The waf unit creates one per web ACL log group (regional; CloudFront's in us-east-1)
-LOG_RESOURCE_POLICIES = Quota("CloudWatch Logs resource policies per Region", "CloudWatch Logs", 10, False, None)
+LOG_RESOURCE_POLICIES = Quota("resource policies per Region", "CloudWatch Logs", None, 10, False, None)
 #: Amazon VPC quotas "VPCs per Region" (L-F678F1CE, default 5, adjustable; the default VPC counts too)
-VPCS = Quota("VPCs per Region", "L-F678F1CE", 5, True, "vpcs_per_region")
+VPCS = Quota("VPCs per Region", "Amazon VPC", "L-F678F1CE", 5, True, "vpcs_per_region")
 #: Amazon EC2 "EC2-VPC Elastic IPs" (L-0263D0A3, default 5 per region, adjustable): one per NAT gateway
-EIPS = Quota("EC2-VPC Elastic IPs", "L-0263D0A3", 5, True, "elastic_ips_per_region")
+EIPS = Quota("EC2-VPC Elastic IPs", "Amazon EC2", "L-0263D0A3", 5, True, "elastic_ips_per_region")
 #: Amazon VPC "NAT gateways per Availability Zone" (L-FE5A380F, default 5, adjustable); every
 #: environment's first NAT gateway is in the region's first zone
-NAT_PER_AZ = Quota("NAT gateways per Availability Zone", "L-FE5A380F", 5, True, "nat_gateways_per_az")
+NAT_PER_AZ = Quota("NAT gateways per Availability Zone", "Amazon VPC", "L-FE5A380F", 5, True, "nat_gateways_per_az")
 
 
 def quota_problems(customers: list["Customer"], claims: list[Claim] | None = None) -> list[Problem]:
@@ -362,8 +365,9 @@ def _over(quota: Quota, where: str, uses: list[tuple[EnvContext, int]], advice: 
     else:
         fix = advice
         text = f"is {limit} and cannot be raised"
-    message = (f"{where}: the estate would create {total} against the {quota.code} quota '{quota.name}', which "
-               f"{text} ({listing}); {fix}")
+    code = f" ({quota.code})" if quota.code else ""
+    message = (f"{where}: the estate would create {total} against the {quota.service} quota '{quota.name}'{code}, "
+               f"which {text} ({listing}); {fix}")
     return [culprit.problem(("aws", "accounts", culprit.name), message)]
 
 
