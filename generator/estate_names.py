@@ -22,6 +22,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .components.base import EnvContext, NamedResource
+from .components.preview import preview_names
 from .errors import InputError, Problem
 from .yamlload import KeyPath, format_path
 
@@ -92,14 +93,12 @@ def inventory(customers: Iterable["Customer"]) -> list[Claim]:
         for env in customer.environments:
             seen: set[tuple[str, str, str, str]] = set()
             claims.append(Claim(env, NamedResource("account", PREFIX_KIND, env.prefix, ())))
-            for component in env.components.values():
-                if not component.enabled(env):
-                    continue
-                for resource in component.names(env):
-                    key = (resource.scope, resource.kind, resource.name, resource.region or "")
-                    if key not in seen:  # one environment naming a thing twice is not a collision
-                        seen.add(key)
-                        claims.append(Claim(env, resource))
+            resources = [r for c in env.components.values() if c.enabled(env) for r in c.names(env)]
+            for resource in resources + preview_names(env):
+                key = (resource.scope, resource.kind, resource.name, resource.region or "")
+                if key not in seen:  # one environment naming a thing twice is not a collision
+                    seen.add(key)
+                    claims.append(Claim(env, resource))
     return claims
 
 
