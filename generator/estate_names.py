@@ -157,11 +157,9 @@ def _scope_text(claim: Claim) -> str:
 
 
 def _fix(claim: Claim) -> str:
-    path, hint = claim.resource.key_path, claim.resource.hint
-    if not path:
-        return (f"rename {_label(claim.env)} (its customer or its environment file) so its names differ")
-    example = f" (e.g. {hint})" if hint else ""
-    return f"set `{format_path(path)}` in {env_file(claim.env)}{example}"
+    """What to do for a name a manifest key sets (derived names are reported per pair of environments)."""
+    example = f" (e.g. {claim.resource.hint})" if claim.resource.hint else ""
+    return f"set `{format_path(claim.resource.key_path)}` in {env_file(claim.env)}{example}"
 
 
 def _to_change(claims: list[Claim]) -> Claim:

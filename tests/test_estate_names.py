@@ -157,6 +157,23 @@ def test_a_derived_name_without_a_key_of_its_own_points_at_the_environment_file(
     assert "set `dns.domain` in customers/shop/qa.yaml" in problems[0]
 
 
+
+def test_validate_checks_the_estate_too(tmp_path, run):
+    project = estate(tmp_path, "names-inherited-domain")
+    code, out, err = run(project, "validate", "--all")
+    assert code == 2 and "CloudFront alias 'shop.example.com'" in err, (out, err)
+
+
+def test_a_customer_that_does_not_resolve_makes_the_estate_unknown(tmp_path, run):
+    project = estate(tmp_path, "names-two-customers")
+    edit_manifest(project, "beta", "dev.yaml", {"vpc": {"cidrr": "10.0.0.0/16"}})
+    code, out, err = run(project, "render", "alpha")  # beta's environments might collide with alpha's
+    assert code == 2, (out, err)
+    assert "customers/beta/dev.yaml:3: vpc.cidrr: unknown key 'cidrr'; did you mean 'cidr'?" in err
+    assert not project.output_dir.exists()
+    code, out, err = run(project, "render", "beta")  # beta's own render says why, as before
+    assert code == 2 and "unknown key 'cidrr'" in err
+
 # --- what is (not) in the inventory ----------------------------------------------------------------------
 
 
@@ -321,3 +338,84 @@ def test_new_refuses_a_customer_that_collides_with_the_estate(tmp_path, run):
     assert code == 2, (out, err)
     assert "CloudFront alias 'dev.alpha.example.com'" in err
     assert not (project.customers_dir / "gamma").exists() and not project.output_dir.exists()
+
+
+# --- the declared names are the names the trees create ------------------------------------------------------
+
+
+def _inputs(env: str, unit: str) -> dict:
+    import pygohcl
+
+    path = REPO / "output" / "customer-x" / "infra" / "environments" / env / unit / "terragrunt.hcl"
+    return pygohcl.loads(path.read_text())["inputs"]
+
+
+def test_declared_names_match_the_committed_units_inputs():
+    """Every name fgen computes in Python and hands a module is declared, with its kind."""
+    declared: dict[tuple[str, str], set[str]] = {}
+    for claim in inventory([customer_x()]):
+        declared.setdefault((claim.env.name, claim.resource.kind), set()).add(claim.resource.name)
+    for env in ("dev", "prod"):
+        def has(kind: str, *names: str) -> None:
+            missing = set(names) - declared.get((env, kind), set())
+            assert not missing, f"{env}: {kind} {sorted(missing)} not declared by Component.names"
+
+        has("S3 bucket", _inputs(env, "log_bucket")["bucket_name"], _inputs(env, "assets")["bucket_name"],
+            _inputs(env, "audit")["bucket_name"])
+        has("load balancer", _inputs(env, "alb")["name"])
+        groups = _inputs(env, "alb")["target_groups"].values()
+        has("target group", *[g["name"] for g in groups], *[g["green_name"] for g in groups if g.get("green_name")])
+        services = _inputs(env, "ecs")["services"].values()
+        has("IAM role", *[s["task_role_name"] for s in services], *[s["execution_role_name"] for s in services])
+        has("CloudWatch log group", *[s["log_group_name"] for s in services])
+        has("ECS cluster", _inputs(env, "ecs")["name"])
+        has("Cognito domain prefix", _inputs(env, "identity")["domain_prefix"])
+        has("CloudFront alias", *_inputs(env, "cdn")["aliases"])
+        has("SNS topic", _inputs(env, "alerts")["name"])
+        has("RDS DB instance", _inputs(env, "rds")["identifier"])
+        has("ElastiCache replication group", _inputs(env, "redis")["name"])
+        has("SSM parameter path", _inputs(env, "parameters")["path_prefix"] + "/")
+        has("IAM policy", _inputs(env, "parameters")["read_policy_name"])
+    prod = lambda unit: _inputs("prod", unit)  # noqa: E731
+    assert prod("assets")["replica_bucket_name"] in declared[("prod", "S3 bucket")]
+    assert {prod("assets")["replication_role_name"], prod("backup")["role_name"],
+            prod("codedeploy")["service_role_name"]} <= declared[("prod", "IAM role")]
+    assert prod("backup")["vault_name"] in declared[("prod", "Backup vault")]
+
+
+#: the name expressions of the modules that Component.names mirrors (whitespace ignored): renaming one
+#: in a module without updating the component's names() fails here
+MODULE_NAMES = {
+    "kms/main.tf": ['name="alias/${var.name}"'],
+    "vpc/main.tf": ['name="/aws/vpc/${var.name}/flow-logs"'],
+    "bastion/main.tf": ['name="${var.name}-bastion"'],
+    "waf/main.tf": ['regional_name="${var.name}-regional"', 'cloudfront_name="${var.name}-cloudfront"',
+                    'name="aws-waf-logs-${local.regional_name}"', 'policy_name="${local.regional_name}-waf-logs"',
+                    'name="aws-waf-logs-${local.cloudfront_name}"', 'policy_name="${local.cloudfront_name}-waf-logs"',
+                    'name="alias/${local.cloudfront_name}-waf-logs"'],
+    "cdn/main.tf": ['name="${var.name}-assets"', 'name="${var.name}-cdn-access"', 'name="${var.name}-cdn-access-s3"'],
+    "rds_postgres/main.tf": ['"${var.identifier}-replica-${i+1}"', '"/aws/rds/instance/${pair[0]}/${pair[1]}"',
+                             'log_exports=["postgresql","upgrade"]', 'name=var.identifier'],
+    "redis/main.tf": ['name="/aws/elasticache/${var.name}/${each.key}"', 'user_id="${var.name}-default"',
+                      'user_id="${var.name}-app"', 'user_group_id=var.name', 'replication_group_id=var.name',
+                      'log_types=["slow-log","engine-log"]',
+                      'name="${var.name}-${local.family}${var.cluster_mode_enabled?"-cluster":""}"'],
+    "audit/main.tf": ['trail_name="${var.name}-trail"', 'name="/aws/cloudtrail/${var.name}"',
+                      'name="${var.name}-cloudtrail-logs"', "is_multi_region_trail=true"],
+    "budgets/main.tf": ['name="${var.name}-monthly"'],
+    "dr/main.tf": ['name="alias/${var.name}-dr"'],
+    "s3_assets/replication.tf": ['name="alias/${var.replica_bucket_name}"'],
+    "threat_detection/main.tf": ['name="${var.name}-guardduty-findings"'],
+    "monitoring/dashboard.tf": ["dashboard_name=var.name"],
+    "ecs/main.tf": ["name=var.name"],
+    "codedeploy/main.tf": ["name=var.name"],
+    "backup/main.tf": ["name=var.name", "name=var.vault_name"],
+    "scaling_events/thresholds.tf": ["name=var.schedule_group_name"],
+}
+
+
+@pytest.mark.parametrize("module_file", sorted(MODULE_NAMES))
+def test_module_names_are_the_ones_declared(module_file):
+    text = "".join((REPO / "templates" / "modules" / module_file).read_text().split())
+    for expression in MODULE_NAMES[module_file]:
+        assert expression in text, f"{module_file}: {expression} changed; update Component.names"
