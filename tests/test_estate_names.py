@@ -90,6 +90,11 @@ def test_two_customers_in_one_account_and_region_render(tmp_path, run):
 def test_one_account_in_two_regions_renders(tmp_path, run):
     project = estate(tmp_path, "names-two-regions")
     assert problems_of(project) == []
+    claims = inventory([resolve_customer(project, name) for name in ("north", "south")])
+    iam = {c.scope_key for c in claims if c.resource.kind == "IAM role"}
+    kms = {c.scope_key for c in claims if c.resource.kind == "KMS alias" and c.resource.region is None}
+    assert iam == {("444444444444",)}  # IAM is per account: both regions' roles are compared with each other
+    assert kms == {("444444444444", "eu-west-1"), ("444444444444", "us-east-1")}
     code, out, err = run(project, "render", "--all", "--check")
     assert code == 1 and "missing" in out  # nothing rendered yet, but no estate problem either
     assert "error:" not in err
