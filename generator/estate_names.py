@@ -375,20 +375,20 @@ def check_estate_names(project: "Project", selected: Iterable[str] = ()) -> None
     """Resolve every customer of the project and raise InputError (exit 2, nothing written) for any
     name collision or exceeded quota across them.
 
-    A customer that fails to resolve makes the estate unknown: when it is one of ``selected`` its own
-    render reports why (and the check waits for a resolvable estate); otherwise its problems are raised.
+    A customer that fails to resolve makes the estate unknown: unless it is one of ``selected`` (whose
+    own render reports why, as it always did), its problems are raised; otherwise the customers that
+    do resolve are still checked against each other.
     """
     from .resolve import resolve_customer
 
+    chosen = set(selected)
     customers, broken = [], []
     for name in project.customer_names():
         try:
             customers.append(resolve_customer(project, name))
         except InputError as exc:
-            if name not in set(selected):
+            if name not in chosen:
                 broken.extend(exc.problems)
-            else:
-                return
     if broken:
         raise InputError(broken)
     problems = name_problems(customers)
