@@ -35,9 +35,15 @@ def make_project(root: Path, copies: int) -> None:
         name = f"copy-{index:04d}"
         target = root / "customers" / name
         shutil.copytree(REPO / "customers" / "customer-x", target)
-        manifest = target / "customer.yaml"
-        manifest.write_text(manifest.read_text(encoding="utf-8").replace("name: customer-x", f"name: {name}", 1),
-                            encoding="utf-8")
+        # a name, domain and accounts of its own: the estate check refuses copies that could not be
+        # applied beside customer-x (one CloudFront alias twice, quotas of one account exceeded)
+        accounts = {"111111111111": f"{300_000_000_000 + index * 16:012d}",
+                    "222222222222": f"{300_000_000_000 + index * 16 + 1:012d}"}
+        for manifest in target.glob("*.yaml"):
+            text = manifest.read_text(encoding="utf-8").replace("customer-x", name)
+            for old, new in accounts.items():
+                text = text.replace(old, new)
+            manifest.write_text(text, encoding="utf-8")
 
 
 def profile(root: Path, args: list[str], interval: float) -> str:

@@ -171,7 +171,13 @@ def validate(
         names = _select(project, customers or [], all_)
     except FgenError as exc:
         raise _fail(exc) from None
-    results = _run(project, names, Options(mode="validate", debug=_State.debug), jobs, format_)
+    try:
+        results = _run(project, names, Options(mode="validate", debug=_State.debug), jobs, format_)
+    except FgenError as exc:  # the estate (every customer) has problems
+        if format_ is Format.json:
+            print(json.dumps({"command": "validate", "exit_code": exc.exit_code, "customers": [],
+                              "problems": [str(p) for p in exc.problems]}, indent=2))
+        raise _fail(exc) from None
     if terraform and overall_exit(results) == EXIT_OK:
         from .terraform import TerraformUnavailable, validate_with_terraform
 

@@ -28,10 +28,20 @@ from .resolve import Customer, resolve_customer
 #: every estate-level check: (all resolved customers, the estate) -> problems. The estate's own
 #: ownership/image rules come first; other checks (e.g. name collisions) are appended here.
 StageCheck = Callable[[list[Customer], Estate], list[Problem]]
-STAGE_CHECKS: list[StageCheck] = [lambda customers, estate: estate.check()]
+def _names(customers: list[Customer], estate: Estate) -> list[Problem]:
+    from .estate_names import name_problems
+
+    return name_problems(customers, estate)
+
+
+STAGE_CHECKS: list[StageCheck] = [lambda customers, estate: estate.check(), _names]
 
 
 def estate_problems(customers: list[Customer], estate: Estate) -> list[Problem]:
+    """Every stage check's problems; the environments see their real views first (what a component
+    creates, and so which names it claims, depends on who owns the shared units)."""
+    for customer in customers:
+        attach(customer, estate)
     problems: list[Problem] = []
     for check in STAGE_CHECKS:
         problems.extend(check(customers, estate))

@@ -252,14 +252,12 @@ def _stop(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
 
 def run_customers(project: Project, customers: list[str], options: Options, jobs: int | None = None,
                   progress=None, estate: Estate | None = None) -> list[CustomerResult]:
-    """Every customer through the pipeline, in worker processes when there are several. Rendering first
-    needs the checked estate (raises InputError, before anything is written, when it has problems);
-    validating committed trees does not. Raises ``Interrupted`` on Ctrl-C or SIGTERM after stopping
+    """Every customer through the pipeline, in worker processes when there are several. Rendering and
+    validating first need the checked estate (raises InputError, before anything is written, when it
+    has problems). Raises ``Interrupted`` on Ctrl-C or SIGTERM after stopping
     every worker."""
-    views: dict[str, dict[str, EstateView]] = {}
-    if options.mode != "validate":
-        estate = estate if estate is not None else load_estate(project, options.use_cache)
-        views = {name: estate.views(name) for name in customers}
+    estate = estate if estate is not None else load_estate(project, options.use_cache)
+    views: dict[str, dict[str, EstateView]] = {name: estate.views(name) for name in customers}
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(customers) or 1))
     with _interruptible():
         if jobs == 1:

@@ -20,10 +20,32 @@ def default_dr_region(region: str) -> str:
     return next((r for r in REGION_AZS if r != region and r.startswith(geography + "-")), "us-east-1")
 
 
+def _certificates(region: str, account: str, index: int, indent: str = "  ") -> str:
+    """Placeholder ACM certificate ARNs of one environment (its account): the ALB's in ``region``,
+    CloudFront's in us-east-1."""
+    return (f"{indent}# TODO: the ACM certificate for the ALB, in {region}\n"
+            f"{indent}certificate_arn: arn:aws:acm:{region}:{account}:certificate/"
+            f"00000000-0000-4000-8000-{2 * index:012d}\n"
+            f"{indent}# TODO: the ACM certificate for CloudFront, which must live in us-east-1\n"
+            f"{indent}cloudfront_certificate_arn: arn:aws:acm:us-east-1:{account}:certificate/"
+            f"00000000-0000-4000-8000-{2 * index + 1:012d}\n")
+
+
+def primary_environment(environments: dict[str, str]) -> str:
+    """The environment that serves the customer's own domain: the first production one (else the first)."""
+    return next((env for env, profile in environments.items() if profile == "prod"), next(iter(environments)))
+
+
 def scaffold_manifests(name: str, region: str, domain: str, owner: str, environments: dict[str, str],
                        account_ids: dict[str, str] | None = None, dr_region: str | None = None) -> dict[str, str]:
-    """``environments`` maps environment name -> profile. Returns file name -> YAML text."""
+    """``environments`` maps environment name -> profile. Returns file name -> YAML text.
+
+    The primary environment (the first production one) serves ``domain``; every other environment gets
+    ``<env>.<domain>`` and certificate placeholders of its own account in its file, because CloudFront
+    aliases are unique across all of AWS: two environments inheriting one domain cannot both be applied.
+    """
     account_ids = account_ids or {env: f"{index + 1:012d}" for index, env in enumerate(environments)}
+    primary = primary_environment(environments)
     accounts = "\n".join(f'    {env}: "{account_ids[env]}"  # TODO: the real account id' for env in environments)
     customer = f"""{SCHEMA_LINE}
 # Customer {name}: settings shared by every environment. Each <env>.yaml overrides them;
@@ -40,13 +62,11 @@ aws:
   accounts:
 {accounts}
 
+# {primary} serves {domain}; every other environment sets its own dns section (its own domain under this
+# one, its own certificates): CloudFront aliases are unique across all of AWS.
 dns:
   domain: {domain}
-  # TODO: the ACM certificate for the ALB, in {region}
-  certificate_arn: arn:aws:acm:{region}:{account_ids[next(iter(environments))]}:certificate/00000000-0000-4000-8000-000000000000
-  # TODO: the ACM certificate for CloudFront, which must live in us-east-1
-  cloudfront_certificate_arn: arn:aws:acm:us-east-1:{account_ids[next(iter(environments))]}:certificate/00000000-0000-4000-8000-000000000001
-"""
+{_certificates(region, account_ids[primary], 0)}"""
     files = {"customer.yaml": customer}
     for index, (env, profile) in enumerate(environments.items()):
         base = 100 + index * 10
@@ -55,5 +75,8 @@ dns:
             lines.append(f"profile: {profile}")
         lines.append("vpc:")
         lines.append(f"  cidr: 10.{base}.0.0/16  # unique per environment if they are ever peered")
+        if env != primary:
+            lines += ["", "dns:", f"  domain: {env}.{domain}",
+                      _certificates(region, account_ids[env], index + 1).rstrip("\n")]
         files[f"{env}.yaml"] = "\n".join(lines) + "\n"
     return files

@@ -47,8 +47,9 @@ def test_parallel_and_serial_renders_write_identical_trees(tmp_path):
     for jobs in (1, 2):
         project = copy_repo(tmp_path / f"jobs{jobs}")
         shutil.copytree(project.customers_dir / "customer-x", project.customers_dir / "customer-y")
-        path = project.customers_dir / "customer-y" / "customer.yaml"
-        path.write_text(path.read_text().replace("name: customer-x", "name: customer-y"))
+        for path in (project.customers_dir / "customer-y").glob("*.yaml"):  # its own name, domain and accounts
+            path.write_text(path.read_text().replace("customer-x", "customer-y")
+                            .replace("111111111111", "333333333333").replace("222222222222", "444444444444"))
         from generator.pipeline import Options, run_customers
 
         results = run_customers(project, ["customer-x", "customer-y"], Options(), jobs=jobs)

@@ -17,7 +17,7 @@ from ..errors import Problem
 from ..schema.base import StrictModel
 from ..schema.services import ServiceSettings
 from ..schema.types import region_of_arn
-from .base import Assertion, Component, EnvContext, expect, expect_set, hcl_value, log_groups
+from .base import Assertion, Component, EnvContext, NamedResource, expect, expect_set, hcl_value, log_groups
 
 # --- naming ---------------------------------------------------------------------------------------
 
@@ -153,6 +153,11 @@ class LogBucket(Component):
                                         f"noncurrent_version_expiration_days ({s.noncurrent_version_expiration_days}) "
                                         f"is longer than expiration_days ({s.expiration_days})"))
         return problems
+
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        return [NamedResource("global", "S3 bucket", self.bucket_name(env), ("log_bucket", "bucket_name"),
+                              f"{env.prefix}-logs-{env.account_id}")]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: LogBucketSettings = self.settings(env)
@@ -401,6 +406,15 @@ class Alb(Component):
                        "alb: one target group per enabled service"),
         ]
 
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        names = [NamedResource("account-region", "load balancer", alb_name(env.prefix), ())]
+        for group in self.target_groups(env).values():
+            names.append(NamedResource("account-region", "target group", group["name"], ()))
+            if group.get("green_name"):
+                names.append(NamedResource("account-region", "target group", group["green_name"], ()))
+        return names
+
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: AlbSettings = self.settings(env)
         return {
@@ -585,6 +599,17 @@ class Ecs(Component):
             "ecs: ECS Exec sessions must be encrypted with the customer KMS key and logged to the encrypted exec "
             "log group"))
         return result
+
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        names = [NamedResource("account-region", "ECS cluster", env.prefix, ()),
+                 NamedResource("account-region", "CloudWatch log group", f"/ecs-exec/{env.prefix}", ())]
+        for service in enabled_services(env):
+            family = f"{env.prefix}-{service}"
+            names += [NamedResource("account", "IAM role", fit_name(f"{family}-task", 64), ()),
+                      NamedResource("account", "IAM role", fit_name(f"{family}-execution", 64), ()),
+                      NamedResource("account-region", "CloudWatch log group", f"/ecs/{env.prefix}/{service}", ())]
+        return names
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: EcsSettings = self.settings(env)

@@ -9,7 +9,7 @@ and the pipeline never needs to know any component by name.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel
 
@@ -67,6 +67,31 @@ def log_groups(unit: str, groups: str, retention_days: int, kms_key: Any) -> Ass
                      "with " + ("a KMS key" if kms_key is None else "the customer KMS key"))
 
 
+#: where AWS requires a name to be unique: worldwide, per region (across all accounts), per account
+#: (IAM, budgets, CloudFront), or per account and region (almost everything else)
+Scope = Literal["global", "region", "account", "account-region"]
+
+
+@dataclass(frozen=True)
+class NamedResource:
+    """A name an environment's units create that AWS requires unique within ``scope``.
+
+    ``kind`` groups names that share one namespace ("S3 bucket", "IAM role", ...); two environments
+    colliding on (scope, kind, name) cannot both be applied. ``key_path`` is the manifest key whose
+    value decides the name (or overrides its default), so a collision names the line to change;
+    ``hint`` is an example of a value that would not collide (may be empty). ``region`` is where the
+    resource lives when that is not the environment's region (us-east-1 for CloudFront's parts, the
+    DR region for replicas).
+    """
+
+    scope: Scope
+    kind: str
+    name: str
+    key_path: KeyPath
+    hint: str = ""
+    region: str | None = None
+
+
 class Component:
     """Base class; subclasses set the class attributes and implement ``inputs``."""
 
@@ -106,6 +131,12 @@ class Component:
 
     def inputs(self, env: "EnvContext") -> dict[str, Any]:
         raise NotImplementedError
+
+    def names(self, env: "EnvContext") -> list[NamedResource]:
+        """The names AWS requires unique that this component's unit creates in ``env`` (none when the
+        unit is not rendered there). Names fully determined by the resource prefix need not be listed
+        one by one: the estate check compares prefixes once (generator/estate_names.py)."""
+        return []
 
     def check(self, env: "EnvContext") -> list[Problem]:
         """Cross-field rules that need the whole environment; each problem located via provenance."""

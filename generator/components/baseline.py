@@ -12,8 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Assertion, Component, EnvContext, expect, hcl_value
+from .base import Assertion, Component, EnvContext, NamedResource, expect, hcl_value
 from .resilience import _number
+
+
+#: the AWS Config managed rules the module creates (keys of local.config_rules in its main.tf)
+CONFIG_RULES = ("encrypted-volumes", "rds-storage-encrypted", "rds-multi-az", "s3-public-read-prohibited",
+                "cloudtrail-enabled", "restricted-ssh")
 
 
 class AccountBaseline(Component):
@@ -44,6 +49,19 @@ class AccountBaseline(Component):
                                         ("ECR enhanced scanning", b.ecr_enhanced_scanning),
                                         ("services cost monitor", b.services_monitor is not None)) if part]
         return {"Account baseline (this environment owns it)": ", ".join(on)}
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        # the detector, hub, recorder and channel are singletons (one owner per account and region, decided
+        # by the estate); what has a name of its own is compared like any environment's
+        b = env.estate.baseline
+        names = []
+        if b.config:
+            names.append(NamedResource("account", "IAM role", f"{env.prefix}-config-{env.region}", ()))
+            names += [NamedResource("account-region", "AWS Config rule", f"{env.prefix}-{rule}", ())
+                      for rule in CONFIG_RULES]
+        if b.services_monitor:
+            names.append(NamedResource("account", "Cost Explorer monitor", f"{env.prefix}-services", ()))
+        return names
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         b = env.estate.baseline

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from ..errors import Problem
 from ..schema.base import StrictModel
-from .base import Assertion, Component, EnvContext, expect, hcl_value, log_groups
+from .base import Assertion, Component, EnvContext, NamedResource, expect, hcl_value, log_groups
 
 # --- shared value types -------------------------------------------------------------------------
 
@@ -337,6 +337,19 @@ class Rds(Component):
             log_groups("rds", "values(aws_cloudwatch_log_group.exports)", env.manifest.logging.retention_days, key),
         ]
 
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        s: RdsSettings = self.settings(env)
+        primary = self.identifier(env)
+        instances = [primary] + [f"{primary}-replica-{i}" for i in range(1, s.read_replicas + 1)]
+        names = [NamedResource("account-region", "RDS DB subnet group", primary, ())]
+        for instance in instances:
+            names.append(NamedResource("account-region", "RDS DB instance", instance, ()))
+            # RDS log exports go to /aws/rds/instance/<id>/<log>: the groups follow the identifiers
+            names += [NamedResource("account-region", "CloudWatch log group", f"/aws/rds/instance/{instance}/{log}", ())
+                      for log in ("postgresql", "upgrade")]
+        return names
+
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: RdsSettings = self.settings(env)
         return {
@@ -503,6 +516,23 @@ class Redis(Component):
                       "(redis.cluster_mode, redis.replicas_per_node_group)"),
             log_groups("redis", "values(aws_cloudwatch_log_group.this)", env.manifest.logging.retention_days, key),
         ]
+
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        s: RedisSettings = self.settings(env)
+        name = env.prefix
+        family = f"{s.engine}{s.engine_version.split('.')[0]}"
+        names = [NamedResource("account-region", "ElastiCache replication group", name, ()),
+                 NamedResource("account-region", "ElastiCache subnet group", name, ()),
+                 NamedResource("account-region", "ElastiCache parameter group",
+                               f"{name}-{family}{'-cluster' if s.cluster_mode == 'enabled' else ''}", ())]
+        names += [NamedResource("account-region", "CloudWatch log group", f"/aws/elasticache/{name}/{log}", ())
+                  for log in ("slow-log", "engine-log")]
+        if s.auth == "iam":
+            names += [NamedResource("account-region", "ElastiCache user", f"{name}-default", ()),
+                      NamedResource("account-region", "ElastiCache user", f"{name}-app", ()),
+                      NamedResource("account-region", "ElastiCache user group", name, ())]
+        return names
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: RedisSettings = self.settings(env)

@@ -31,7 +31,7 @@ from ..schema.base import StrictModel
 from ..schema.services import PathPattern
 from ..schema.types import DomainName
 from .application import CLOUDFRONT_LOG_PREFIX, enabled_services
-from .base import Assertion, Component, EnvContext, expect, expect_set, hcl_value, log_groups
+from .base import Assertion, Component, EnvContext, NamedResource, expect, expect_set, hcl_value, log_groups
 
 #: the oldest TLS CloudFront accepts from viewers (templates/modules/cdn sets it; not a setting)
 CLOUDFRONT_MINIMUM_PROTOCOL = "TLSv1.2_2021"
@@ -271,6 +271,23 @@ class Cdn(Component):
                       "cdn: the Content-Security-Policy must be cdn.security_headers.content_security_policy"),
         ]
 
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        s: CdnSettings = self.settings(env)
+        domain = env.manifest.dns.domain
+        if s.aliases is not None:
+            alias_key, example = ("cdn", "aliases"), f"{env.name}.{domain}"
+        else:
+            alias_key, example = ("dns", "domain"), f"{env.name}.{domain}"
+        # CloudFront aliases are unique across every AWS account (CNAMEAlreadyExists)
+        names = [NamedResource("global", "CloudFront alias", alias, alias_key, example) for alias in self.aliases(env)]
+        names += [NamedResource("account", "CloudFront origin access control", f"{env.prefix}-assets", ()),
+                  NamedResource("account-region", "CloudWatch Logs delivery source", f"{env.prefix}-cdn-access", (),
+                                region="us-east-1"),
+                  NamedResource("account-region", "CloudWatch Logs delivery destination",
+                                f"{env.prefix}-cdn-access-s3", (), region="us-east-1")]
+        return names
+
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: CdnSettings = self.settings(env)
         m = env.manifest
@@ -349,6 +366,24 @@ class DnsRecords(Component):
     def summary(self, env: EnvContext) -> dict[str, Any]:
         names = sorted({r["name"] for r in self.records(env).values()})
         return {"DNS alias records (Route 53)": f"{env.manifest.dns.hosted_zone_id}: {', '.join(names)}"}
+
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        # a record name and type exists once per hosted zone (zone ids are unique worldwide)
+        zone = env.manifest.dns.hosted_zone_id
+        cdn = env.manifest.cdn
+        names = []
+        for record in self.records(env).values():
+            key: tuple[str, ...] = ("dns", "domain")
+            if env.enabled("cdn") and record["name"] != env.manifest.dns.domain:
+                is_alias = record["name"] in env.components["cdn"].aliases(env)  # type: ignore[attr-defined]
+                if is_alias and cdn.aliases is not None:
+                    key = ("cdn", "aliases")
+                elif not is_alias and cdn.origin_domain is not None:
+                    key = ("cdn", "origin_domain")
+            names.append(NamedResource("global", "Route 53 record", f"{record['name']} {record['type']} in zone {zone}",
+                                       key, f"{env.name}.{env.manifest.dns.domain}"))
+        return names
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         return {"zone_id": env.manifest.dns.hosted_zone_id, "records": self.records(env)}
@@ -441,6 +476,24 @@ class Waf(Component):
             log_groups("waf", "module.cloudfront[*].log_group", retention, None),
         ]
         return result
+
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        regional, cloudfront = f"{env.prefix}-regional", f"{env.prefix}-cloudfront"
+        names = [NamedResource("account-region", "WAF web ACL (regional)", regional, ()),
+                 NamedResource("account-region", "CloudWatch log group", f"aws-waf-logs-{regional}", ()),
+                 NamedResource("account-region", "CloudWatch Logs resource policy", f"{regional}-waf-logs", ())]
+        if env.enabled("cdn"):  # the CLOUDFRONT scope lives in us-east-1
+            us = "us-east-1"
+            names += [NamedResource("account-region", "WAF web ACL (CloudFront)", cloudfront, (), region=us),
+                      NamedResource("account-region", "CloudWatch log group", f"aws-waf-logs-{cloudfront}", (),
+                                    region=us),
+                      NamedResource("account-region", "CloudWatch Logs resource policy", f"{cloudfront}-waf-logs", (),
+                                    region=us)]
+            if env.region != us:
+                names.append(NamedResource("account-region", "KMS alias", f"alias/{cloudfront}-waf-logs", (),
+                                           region=us))
+        return names
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: WafSettings = self.settings(env)

@@ -11,7 +11,7 @@ from ..errors import Problem
 from ..schema.base import StrictModel
 from ..schema.types import REGION_AZS, Cidr, VpcCidr
 from .application import S3_ACCESS_LOG_PREFIX
-from .base import Assertion, Component, EnvContext, expect, log_groups
+from .base import Assertion, Component, EnvContext, NamedResource, expect, log_groups
 
 # --- KMS ----------------------------------------------------------------------------------------
 
@@ -38,6 +38,10 @@ class Kms(Component):
     def summary(self, env: EnvContext) -> dict[str, Any]:
         s: KmsSettings = self.settings(env)
         return {"KMS key deletion window (days)": s.deletion_window_days}
+
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        return [NamedResource("account-region", "KMS alias", f"alias/{env.prefix}", ())]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: KmsSettings = self.settings(env)
@@ -153,6 +157,10 @@ class Vpc(Component):
                        env.out("kms", "key_arn")),
         ]
 
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        return [NamedResource("account-region", "CloudWatch log group", f"/aws/vpc/{env.prefix}/flow-logs", ())]
+
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: VpcSettings = self.settings(env)
         plan = s.subnet_plan()
@@ -264,6 +272,24 @@ class Assets(Component):
                 problems.append(env.problem(("assets", "replication", "bucket_name"),
                                             "the replica bucket must differ from the assets bucket"))
         return problems
+
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        s: AssetsSettings = self.settings(env)
+        names = [NamedResource("global", "S3 bucket", self.bucket_name(env), ("assets", "bucket_name"),
+                               f"{env.prefix}-assets-{env.account_id}")]
+        if s.replication.enabled and env.manifest.aws.dr_region:
+            dr = env.manifest.aws.dr_region
+            replica = self.replica_bucket_name(env)
+            names += [
+                NamedResource("global", "S3 bucket", replica, ("assets", "replication", "bucket_name"),
+                              f"{env.prefix}-assets-dr-{env.account_id}"),
+                # the replica's own key (templates/modules/s3_assets/replication.tf) is named after the bucket
+                NamedResource("account-region", "KMS alias", f"alias/{replica}",
+                              ("assets", "replication", "bucket_name"), region=dr),
+                NamedResource("account", "IAM role", f"{env.prefix}-assets-replication", ()),
+            ]
+        return names
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: AssetsSettings = self.settings(env)

@@ -18,7 +18,7 @@ from pydantic import Field
 from ..errors import Problem
 from ..schema.base import StrictModel
 from ..schema.types import Cidr
-from .base import Assertion, Component, EnvContext, expect, expect_set, hcl_value
+from .base import Assertion, Component, EnvContext, NamedResource, expect, expect_set, hcl_value
 
 DEFAULT_RDS_PORT = 5432
 DEFAULT_REDIS_PORT = 6379
@@ -283,6 +283,11 @@ class Bastion(Component):
             expect(f"{vm}.instance_type", s.instance_type,
                    f"bastion: instance type must be {s.instance_type} (bastion.instance_type)"),
         ]
+
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        return [NamedResource("account", "IAM role", f"{env.prefix}-bastion", ()),
+                NamedResource("account", "IAM instance profile", f"{env.prefix}-bastion", ())]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: BastionSettings = self.settings(env)

@@ -48,7 +48,7 @@ from ..schema.base import StrictModel
 from ..schema.services import ServiceName
 from ..schema.types import Email, Percent
 from .application import enabled_services, fit_name
-from .base import Assertion, Component, EnvContext, expect, expect_set, hcl_value
+from .base import Assertion, Component, EnvContext, NamedResource, expect, expect_set, hcl_value
 
 # --- time ---------------------------------------------------------------------------------------
 
@@ -150,6 +150,10 @@ class Alerts(Component):
             expect_set("[for s in values(aws_sns_topic_subscription.email) : s.endpoint]", self.emails(env),
                        "alerts: e-mail subscriptions must be alerts.emails (default customer.owner_email)"),
         ]
+
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        return [NamedResource("account-region", "SNS topic", self.topic_name(env), ())]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         return {
@@ -329,6 +333,15 @@ class Monitoring(Component):
                                         f"monitoring would create {self.redis_nodes(env) * 6} cache alarms "
                                         "(6 per node); disable monitoring or use fewer, larger shards"))
         return problems
+
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        s: MonitoringSettings = self.settings(env)
+        # CloudWatch dashboards belong to the account, not to a region (their ARNs have none)
+        names = [NamedResource("account", "CloudWatch dashboard", env.prefix, ())] if s.dashboard else []
+        names += [NamedResource("account-region", "CloudWatch alarm", f"{env.prefix}-{key}", ())
+                  for key in self.alarm_keys(env)]
+        return names
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: MonitoringSettings = self.settings(env)
@@ -658,6 +671,15 @@ class ScalingEvents(Component):
                 f"scaling_events: {a.service} must scale to {a.min_tasks}-{a.max_tasks} tasks at {when} UTC "
                 f"({a.reason})"))
         return result
+
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        s: ScalingEventsSettings = self.settings(env)
+        if not any(event.raise_alarm_thresholds for event in s.events) or not self.threshold_schedules(env):
+            return []
+        group = self.schedule_group_name(env)  # also the name of the scheduler's IAM role
+        return [NamedResource("account-region", "EventBridge Scheduler schedule group", group, ()),
+                NamedResource("account", "IAM role", group, ())]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         return {

@@ -25,7 +25,7 @@ from ..schema.base import StrictModel
 from ..schema.services import ServiceName
 from .application import NONPROD_RULES_BASE, enabled_services, fit_name, target_group_name
 from ..hcl import encode
-from .base import Assertion, EnvContext
+from .base import Assertion, EnvContext, NamedResource
 
 #: the Terraform module of every preview unit (templates/modules/preview)
 PREVIEW_MODULE = "preview"
@@ -286,6 +286,19 @@ def preview_inputs(env: EnvContext, branch: str, p: PreviewSettings) -> dict[str
         "redis": ecs.redis(env),  # exactly what dev's services get
         "services": result,
     }
+
+
+def preview_names(env: EnvContext) -> list[NamedResource]:
+    """The names AWS requires unique that the environment's preview units create (for the estate
+    check): each previewed service's IAM roles, log group and target group."""
+    names = []
+    for branch, settings in previews(env).items():
+        for service in preview_inputs(env, branch, settings)["services"].values():
+            names += [NamedResource("account", "IAM role", service["task_role_name"], ()),
+                      NamedResource("account", "IAM role", service["execution_role_name"], ()),
+                      NamedResource("account-region", "CloudWatch log group", service["log_group_name"], ()),
+                      NamedResource("account-region", "target group", service["target_group_name"], ())]
+    return names
 
 
 def preview_assertions(env: EnvContext, unit: str) -> list[Assertion]:

@@ -23,7 +23,7 @@ from ..errors import Problem
 from ..schema.base import StrictModel
 from ..schema.types import Cidr
 from .application import blue_green_services, fit_name
-from .base import Component, EnvContext
+from .base import Component, EnvContext, NamedResource
 
 # --- CodeDeploy -----------------------------------------------------------------------------------
 
@@ -133,6 +133,11 @@ class Codedeploy(Component):
         return [env.problem(("codedeploy", "enabled"),
                             f"services {listed} are released blue_green, which needs CodeDeploy; set "
                             "codedeploy.enabled: true (or deployment: rolling on those services)")]
+
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        return [NamedResource("account-region", "CodeDeploy application", env.prefix, ()),
+                NamedResource("account", "IAM role", self.role_name(env), ())]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: CodedeploySettings = self.settings(env)
@@ -282,6 +287,17 @@ class Backup(Component):
                                         f"completion_window_minutes ({s.completion_window_minutes}) must be "
                                         f"longer than start_window_minutes ({s.start_window_minutes})"))
         return problems
+
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        s: BackupSettings = self.settings(env)
+        names = [NamedResource("account-region", "Backup vault", self.vault_name(env), ()),
+                 NamedResource("account-region", "Backup plan", env.prefix, ()),
+                 NamedResource("account", "IAM role", fit_name(f"{env.prefix}-backup", 64), ())]
+        if s.restore_testing.enabled and env.enabled("rds"):
+            names.append(NamedResource("account-region", "Backup restore testing plan",
+                                       self.restore_testing_plan_name(env), ()))
+        return names
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: BackupSettings = self.settings(env)

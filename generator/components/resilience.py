@@ -20,7 +20,7 @@ from ..errors import Problem
 from ..schema.base import StrictModel
 from ..schema.types import Email
 from .application import enabled_services
-from .base import Assertion, Component, EnvContext, expect_set, hcl_value
+from .base import Assertion, Component, EnvContext, NamedResource, expect_set, hcl_value
 
 # --- SSM Parameter Store --------------------------------------------------------------------------
 
@@ -109,6 +109,12 @@ class Parameters(Component):
                 problems.append(env.problem(("parameters", "existing", index),
                                             f"{item!r} is not a secret of an enabled service ({hint})"))
         return problems
+
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        # the path is /<customer>/<env>: distinct for distinct (customer, environment) pairs
+        return [NamedResource("account-region", "SSM parameter path", parameter_path_prefix(env) + "/", ()),
+                NamedResource("account", "IAM policy", self.read_policy_name(env), ())]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: ParametersSettings = self.settings(env)
@@ -202,6 +208,11 @@ class Budgets(Component):
                        "actual_threshold_percent (actual)"),
         ]
 
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        # budgets are account-wide (AWS Budgets is a global service); anomaly monitor names are not unique
+        return [NamedResource("account", "budget", f"{env.prefix}-monthly", ())]
+
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: BudgetsSettings = self.settings(env)
         a = s.anomaly_detection
@@ -274,6 +285,11 @@ class Dr(Component):
                                         "dr replicates the rds database's automated backups; enable rds or "
                                         "set dr.enabled: false"))
         return problems
+
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        return [NamedResource("account-region", "KMS alias", f"alias/{env.prefix}-dr", (),
+                              region=env.manifest.aws.dr_region)]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: DrSettings = self.settings(env)

@@ -28,7 +28,7 @@ from ..errors import Problem
 from ..schema.base import StrictModel
 from ..schema.types import LogRetentionDays
 from .application import S3_ACCESS_LOG_PREFIX, enabled_services
-from .base import Assertion, Component, EnvContext, expect, expect_set, hcl_value, log_groups
+from .base import Assertion, Component, EnvContext, NamedResource, expect, expect_set, hcl_value, log_groups
 
 # --- audit (CloudTrail) -------------------------------------------------------------------------
 
@@ -134,6 +134,15 @@ class Audit(Component):
                                     "audit: every CIS alarm must notify the alert topic"))
         return result
 
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        return [NamedResource("global", "S3 bucket", self.bucket_name(env), ("audit", "bucket_name"),
+                              f"{env.prefix}-audit-{env.account_id}"),
+                # a multi-region trail exists in every region of the account under its one name
+                NamedResource("account", "CloudTrail trail", f"{env.prefix}-trail", ()),
+                NamedResource("account-region", "CloudWatch log group", f"/aws/cloudtrail/{env.prefix}", ()),
+                NamedResource("account", "IAM role", f"{env.prefix}-cloudtrail-logs", ())]
+
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: AuditSettings = self.settings(env)
         return {
@@ -227,6 +236,13 @@ class Ecr(Component):
                       "environment sharing the repositories)"),
         ]
 
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        # shared by design between the environments of one customer in one account and region
+        # (generator/estate_names.py SHARED_WITHIN_CUSTOMER): only another customer's claim collides
+        return [NamedResource("account-region", "ECR repository", repo, ("services", service, "image"))
+                for service, repo in self.repositories(env).items()]
+
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         plan = env.estate.ecr  # the conservative merge of every sharing environment's settings
         return {
@@ -308,6 +324,13 @@ class OperatorAccess(Component):
                       'one(d.statement).condition : c.variable == "aws:MultiFactorAuthAge"])])',
                       "operator_access: operator roles must limit the age of the MFA sign-in"),
         ]
+
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        s: OperatorAccessSettings = self.settings(env)
+        return [NamedResource("account", "IAM role", f"{env.prefix}-{role}", ())
+                for role, principals in (("admin", s.admin_principals), ("readonly", s.readonly_principals))
+                if principals]
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: OperatorAccessSettings = self.settings(env)
@@ -434,6 +457,12 @@ class Identity(Component):
                    "(identity.deletion_protection)"),
         ]
 
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        # Cognito hosted domain prefixes are unique per region across all AWS accounts
+        return [NamedResource("region", "Cognito domain prefix", self.domain_prefix(env), ("identity", "domain_prefix"),
+                              f"{env.prefix}-players")]
+
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: IdentitySettings = self.settings(env)
         return {
@@ -522,6 +551,14 @@ class ThreatDetection(Component):
             expect("aws_cloudwatch_event_target.findings.arn", env.out("alerts", "topic_arn"),
                    "threat_detection: findings must reach this environment's alert topic"),
         ]
+
+    def names(self, env: EnvContext) -> list[NamedResource]:
+        # the detector, the recorder and Security Hub exist once per account and region: they are the
+        # account baseline's (one owner per account and region), never an environment's name to compare
+        s: ThreatDetectionSettings = self.settings(env)
+        if s.guardduty.enabled and env.enabled("alerts"):
+            return [NamedResource("account-region", "EventBridge rule", f"{env.prefix}-guardduty-findings", ())]
+        return []
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: ThreatDetectionSettings = self.settings(env)

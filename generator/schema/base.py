@@ -23,6 +23,22 @@ class Identity(StrictModel):
                              description="Cost center written to the cost-center tag of every resource.")
 
 
+class Quotas(StrictModel):
+    """Adjustable AWS quotas of this environment's account and region that were raised (Service Quotas).
+
+    fgen checks the estate against AWS's default quotas; state a raised value here (in any environment
+    placed in that account and region) so the check uses it instead.
+    """
+
+    vpcs_per_region: int | None = Field(default=None, ge=1, le=1000,
+                                        description="'VPCs per Region' (Amazon VPC, L-F678F1CE); AWS default 5.")
+    elastic_ips_per_region: int | None = Field(
+        default=None, ge=1, le=10000, description="'EC2-VPC Elastic IPs' (Amazon EC2, L-0263D0A3); AWS default 5.")
+    nat_gateways_per_az: int | None = Field(
+        default=None, ge=1, le=1000, description="'NAT gateways per Availability Zone' (Amazon VPC, L-FE5A380F); "
+                                                 "AWS default 5.")
+
+
 class Aws(StrictModel):
     region: Region = Field(description="Primary AWS region of every environment.")
     dr_region: Region | None = Field(default=None, description="Disaster-recovery region (replicas, backup copies).")
@@ -31,6 +47,8 @@ class Aws(StrictModel):
                                  "baseline (GuardDuty, Security Hub, AWS Config, ECR registry scanning) of its account "
                                  "and region, instead of the default owner (production first, then customer/env "
                                  "alphabetically). See `fgen accounts`.")
+    quotas: Quotas = Field(default_factory=Quotas, description="Raised AWS quotas of this environment's account and "
+                           "region (the estate check assumes AWS's defaults otherwise).")
 
     @model_validator(mode="after")
     def _dr_differs(self) -> "Aws":
