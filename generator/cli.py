@@ -172,12 +172,15 @@ def validate(
     if terraform and overall_exit(results) == EXIT_OK:
         from .terraform import TerraformUnavailable, validate_customers
 
+        stats: dict[str, list[str]] = {}
         try:
             verdicts = validate_customers(project, [r.customer for r in results], jobs=jobs,
-                                          use_cache=not no_cache, progress=_status_printer(format_))
+                                          use_cache=not no_cache, progress=_status_printer(format_), stats=stats)
         except TerraformUnavailable as exc:
             print(f"error: {exc}", file=sys.stderr)
             raise typer.Exit(EXIT_FAILED) from None
+        print(f"terraform: {len(stats['ran'])} environment(s) checked ({', '.join(stats['ran']) or 'none'}), "
+              f"{len(stats['cached'])} unchanged since they passed (.fgen-cache/terraform)", file=sys.stderr)
         for result in results:
             if verdicts[result.customer]:
                 result.status, result.exit_code = "invalid", EXIT_FAILED

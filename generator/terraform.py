@@ -354,9 +354,14 @@ class _Customer:
 
 
 def validate_customers(project: Project, customers: list[str], jobs: int | None = None, use_cache: bool = True,
-                       progress: Callable[[str], None] | None = None) -> dict[str, list[str]]:
+                       progress: Callable[[str], None] | None = None,
+                       stats: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
     """Runs the checks of every customer's environments, up to ``jobs`` Terraform processes at once;
-    returns customer -> problems (empty when all pass or their verdicts were cached)."""
+    returns customer -> problems (empty when all pass or their verdicts were cached). ``stats``
+    receives ``ran`` and ``cached``: the ``<customer>/<env>`` run and not run again."""
+    stats = stats if stats is not None else {}
+    stats.setdefault("ran", [])
+    stats.setdefault("cached", [])
     cache_dir = project.cache_dir if use_cache else None
     tools = toolchain(cache_dir)
     verdicts = tfcache.VerdictCache(cache_dir, tools.version, tools.lock)
@@ -375,10 +380,12 @@ def validate_customers(project: Project, customers: list[str], jobs: int | None 
         files.update({p: t.encode("utf-8") for p, t in harness.generated.items()})
         for env in harness.environments:
             if verdicts.known_valid(_environment_files(files, env.name)):
+                stats["cached"].append(f"{name}/{env.name}")
                 if progress:
                     progress(f"terraform: {name}/{env.name} unchanged since it passed (cached verdict)")
             else:
                 state.pending.append(env.name)
+                stats["ran"].append(f"{name}/{env.name}")
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="fgen-tf") as pool:
         running: dict[Future, tuple[str, str | None]] = {}
         for name, state in states.items():

@@ -42,7 +42,12 @@ def fgen(project, monkeypatch):
 
     def run(*args: str):
         result = runner.invoke(app, list(args))
-        return result.exit_code, result.stdout, result.stderr
+        err = result.stderr
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            import traceback  # an internal error: show it where the test looks
+
+            err += "".join(traceback.format_exception(result.exception))
+        return result.exit_code, result.stdout, err
 
     return run
 

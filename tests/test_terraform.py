@@ -112,6 +112,7 @@ def customer_x_terraform(tmp_path_factory):
         return run(cmd, *args, **kwargs)
 
     terraform._run = recording
+    terraform._TOOLCHAINS.clear()  # as a new `fgen` process would
     try:
         again = terraform.validate_customers(project, ["customer-x"], jobs=2)["customer-x"]
     finally:
