@@ -75,7 +75,7 @@ def _environment(templates_dir: str, cache_dir: str | None) -> jinja2.Environmen
             folder = base / cache_key() / "jinja"
             try:
                 folder.mkdir(parents=True, exist_ok=True)
-                bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+                bytecode_cache = _BytecodeCache(str(folder))
                 break
             except OSError:
                 continue  # a read-only home or checkout only costs speed
@@ -98,6 +98,15 @@ def _environment(templates_dir: str, cache_dir: str | None) -> jinja2.Environmen
     env.filters["md_comment"] = lambda lines: " ".join(str(line) for line in lines).replace("--", "- -")
     env.filters["md_code"] = lambda value: str(value).replace("`", "'")
     return env
+
+
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Keyed by template name only, not by its absolute path: a clone elsewhere (or a test's copy)
+    reuses the compiled template, and the folder holds one file per template. Jinja still compares
+    the source checksum stored with the code, so different text is compiled again, never reused."""
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return super().get_cache_key(name)
 
 
 def _user_cache() -> Path:
