@@ -7,9 +7,9 @@ Same conventions as generator/cache.py (whole-tree parse verdicts), under ``.fge
   (the plain root's ``*.tf``, every module file, the environment's tfvars, the generated test file
   and the outputs the harness adds to modules), of Terraform's version (``terraform version -json``)
   and of the provider lock Terraform writes for the provider it installs now (version and package
-  hashes). ``<key>`` is generator/cache.py's ``cache_key()``: fgen's version and a hash of its own
-  source, so a change to fgen (the harness it writes, the assertions it derives) never trusts an old
-  verdict.
+  hashes), and of any ``TF_VAR_*`` variable in the environment. ``<key>`` is generator/cache.py's
+  ``cache_key()``: fgen's version and a hash of its own source, so a change to fgen (the harness it
+  writes, the assertions it derives) never trusts an old verdict.
 * ``schema/<digest>.json``: the resource types whose provider schema has an ``arn`` attribute, keyed
   by the Terraform version and the provider lock (reading the schema costs ~5 s per process).
 
@@ -53,6 +53,9 @@ def _read(path: Path) -> dict | None:
 def verdict_digest(files: dict[str, bytes], terraform_version: str, provider_lock: str) -> str:
     """The hash of everything one environment's verdict depends on (besides fgen itself)."""
     digest = hashlib.sha256(f"{FORMAT}\0{terraform_version}\0{provider_lock}\0".encode())
+    for name in sorted(os.environ):  # variables Terraform reads as input values
+        if name.startswith("TF_VAR_"):
+            digest.update(f"{name}={os.environ[name]}\0".encode())
     for path in sorted(files):
         digest.update(path.encode("utf-8") + b"\0")
         digest.update(hashlib.sha256(files[path]).digest())

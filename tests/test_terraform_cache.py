@@ -114,7 +114,8 @@ def test_one_environments_manifest_change_reruns_only_that_environment(fake_tf, 
     assert _tests(fake_tf()) == ["prod"]
 
 
-@pytest.mark.parametrize("variable, value", [("FAKE_TF_VERSION", "1.12.0"), ("FAKE_PROVIDER_VERSION", "5.100.1")])
+@pytest.mark.parametrize("variable, value", [("FAKE_TF_VERSION", "1.12.0"), ("FAKE_PROVIDER_VERSION", "5.100.1"),
+                                             ("TF_VAR_extra", "1")])
 def test_another_terraform_or_provider_version_reruns(fake_tf, fgen, monkeypatch, variable, value):
     assert _validate(fgen) == 0
     fake_tf()
@@ -122,7 +123,8 @@ def test_another_terraform_or_provider_version_reruns(fake_tf, fgen, monkeypatch
     assert _validate(fgen) == 0
     calls = fake_tf()
     assert _tests(calls) == ["dev", "prod"]
-    assert [c[1] for c in calls].count("providers") == 1  # the schema memo is per version too
+    # the schema memo is per Terraform and provider version too (not per input variable)
+    assert [c[1] for c in calls].count("providers") == (0 if variable.startswith("TF_VAR_") else 1)
 
 
 @pytest.mark.parametrize("corruption", ["garbage", "truncated", "other digest", "not valid"])
