@@ -521,6 +521,68 @@ def bench_single(bench: Bench, runs: int, workdir: Path, log) -> dict[str, list[
     return out
 
 
+def _terraform_checked(sample: Sample) -> list[str]:
+    """The environments `fgen validate --terraform` ran (its stderr summary line)."""
+    for line in sample.stderr.splitlines():
+        if line.startswith("terraform: ") and "environment(s) checked (" in line:
+            inside = line.split("checked (", 1)[1].split(")", 1)[0]
+            return [] if inside == "none" else inside.split(", ")
+    raise BenchError(f"no terraform summary in the output of fgen validate --terraform:\n{sample.stderr[-2000:]}")
+
+
+def bench_terraform(bench: Bench, runs: int, workdir: Path, log) -> dict[str, list[Sample]]:
+    """`fgen validate customer-x --terraform`: cold (no .fgen-cache, no schema memo), warm (nothing
+    changed), after editing one environment's manifest; and, as the reference, one `terraform init`
+    + `terraform validate` of the customer's plain root (the same configuration, no tests)."""
+    if shutil.which("terraform") is None or not os.environ.get("FGEN_TF_PROVIDER_MIRROR"):
+        raise BenchError("--terraform needs terraform on PATH and FGEN_TF_PROVIDER_MIRROR (see bench/README.md)")
+    out: dict[str, list[Sample]] = {k: [] for k in ("tf_ref", "tf_cold", "tf_warm", "tf_one_env")}
+    for attempt in range(1, runs + 1):
+        root = bench.new_project(workdir / f"tf-{attempt}", with_seed=True)
+        bench.fgen_run(root, "render", "customer-x", jobs=False)
+        env = dict(bench.env, FGEN_ROOT=str(root))
+        # the reference: what one `terraform validate` of the plain root costs (init included)
+        ref = workdir / f"tf-ref-{attempt}"
+        shutil.copytree(root / "output" / "customer-x" / "infra", ref,
+                        ignore=shutil.ignore_patterns("dev", "prod", "config"))
+        (workdir / f"tf-ref-{attempt}.rc").write_text(
+            'provider_installation {\n  filesystem_mirror {\n    path = ' + json.dumps(env["FGEN_TF_PROVIDER_MIRROR"])
+            + '\n  }\n}\n', encoding="utf-8")
+        tf_env = dict(env, TF_CLI_CONFIG_FILE=str(workdir / f"tf-ref-{attempt}.rc"), TF_IN_AUTOMATION="1")
+        tf_env.pop("TF_PLUGIN_CACHE_DIR", None)
+        script = "terraform init -backend=false -input=false -no-color >/dev/null && terraform validate -no-color"
+        sample = run(["sh", "-c", script], ref, tf_env)
+        if sample.rc != 0:
+            raise BenchError(f"terraform validate of the plain root failed:\n{sample.stdout[-2000:]}{sample.stderr[-2000:]}")
+        out["tf_ref"].append(sample)
+        cold_home = workdir / f"tf-home-{attempt}"  # no jinja or schema memo from earlier runs either
+        env_cold = dict(env, FGEN_CACHE_HOME=str(cold_home))
+        for key in ("tf_cold", "tf_warm"):
+            sample = run(bench.fgen_cmd("validate", "customer-x", "--terraform"), root, env_cold)
+            if sample.rc != 0:
+                raise BenchError(f"fgen validate --terraform ({key}) exited {sample.rc}:\n{sample.stderr[-3000:]}")
+            checked = _terraform_checked(sample)
+            expected = ["customer-x/dev", "customer-x/prod"] if key == "tf_cold" else []
+            if sorted(checked) != expected:
+                raise BenchError(f"{key}: expected {expected} to run, ran {checked}")
+            out[key].append(sample)
+        dev = root / "customers" / "customer-x" / "dev.yaml"
+        manifest = yaml.safe_load(dev.read_text(encoding="utf-8")) or {}
+        manifest.setdefault("budgets", {})["monthly_limit_usd"] = 400 + attempt
+        dev.write_text(yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
+        bench.fgen_run(root, "render", "customer-x", jobs=False)
+        sample = run(bench.fgen_cmd("validate", "customer-x", "--terraform"), root, env_cold)
+        if sample.rc != 0 or _terraform_checked(sample) != ["customer-x/dev"]:
+            raise BenchError(f"after editing dev.yaml, expected only customer-x/dev to run:\n{sample.stderr[-3000:]}")
+        out["tf_one_env"].append(sample)
+        log(f"  terraform run {attempt}: reference {out['tf_ref'][-1].wall:.1f}s, cold {out['tf_cold'][-1].wall:.1f}s "
+            f"(CPU {out['tf_cold'][-1].cpu:.1f}s), warm {out['tf_warm'][-1].wall:.1f}s, one environment changed "
+            f"{sample.wall:.1f}s")
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(ref, ignore_errors=True)
+    return out
+
+
 # --------------------------------------------------------------------------------------------------
 # Report
 # --------------------------------------------------------------------------------------------------
@@ -536,6 +598,10 @@ LABELS = {
     "help": "`fgen --help` (start-up: imports)",
     "single": "`fgen render customer-x`, fresh copy",
     "single_noop": "`fgen render customer-x` again (no-op, cache warm)",
+    "tf_ref": "`terraform init` + `terraform validate` of customer-x's plain root (reference)",
+    "tf_cold": "`fgen validate customer-x --terraform`, cold (no .fgen-cache, no memo)",
+    "tf_warm": "the same again, nothing changed (verdict cache)",
+    "tf_one_env": "the same after editing dev.yaml and rendering (only dev runs)",
 }
 
 
@@ -624,6 +690,18 @@ def targets(results: dict[str, dict[str, list[Sample]]], jobs: int | None = None
                         _med(single["single"]), 1.0, "s", cpu(single["single"])))
         rows.append(row("(information) the same, run again: nothing to write, cache warm", "<= 1 s",
                         _med(single["single_noop"]), 1.0, "s", cpu(single["single_noop"])))
+    tf = results.get("terraform")
+    if tf:
+        ref = _med(tf["tf_ref"])
+        rows.append(row("`fgen validate customer-x --terraform` cold <= 90 s", "<= 90 s", _med(tf["tf_cold"]), 90.0,
+                        "s"))
+        rows.append(("(information) the same / one `terraform init` + `validate` of the plain root",
+                     f"reference {ref:.1f} s", f"{_med(tf['tf_cold']) / ref:.1f} x (CPU "
+                     f"{cpu(tf['tf_cold']) / cpu(tf['tf_ref']):.1f} x)", "-", "", "", "", ""))
+        rows.append(row("the same again, nothing changed <= 5 s", "<= 5 s", _med(tf["tf_warm"]), 5.0, "s",
+                        cpu(tf["tf_warm"])))
+        rows.append(("(information) after one environment's manifest changed: only it runs", "",
+                     f"{_med(tf['tf_one_env']):.2f} s (CPU {cpu(tf['tf_one_env']):.1f} s)", "-", "", "", "", ""))
     if r500:
         rows.append(row("peak memory of the cold render, 500 customers (sum over fgen and its workers) <= 500 MB",
                         "<= 500 MB", _peak(r500["cold"]) / MB, 500.0, "MB"))
@@ -743,6 +821,10 @@ def main(argv: list[str] | None = None) -> int:
                              "of an earlier --keep run, to add sizes measured on exactly the same templates)")
     parser.add_argument("--seed", type=Path, default=REPO / "customers" / "customer-x", help="seed customer folder")
     parser.add_argument("--no-single", action="store_true", help="skip the `fgen render customer-x` measurement")
+    parser.add_argument("--terraform", action="store_true",
+                        help="also measure `fgen validate customer-x --terraform` (cold, warm, one environment "
+                             "changed) against `terraform validate` of its plain root; needs terraform and "
+                             "FGEN_TF_PROVIDER_MIRROR")
     parser.add_argument("--doc", type=Path, default=DOC, help="where to write the report (default docs/performance.md)")
     parser.add_argument("--no-doc", action="store_true", help="print only, write no file")
     parser.add_argument("--json", type=Path, help="also write the raw figures as JSON here")
@@ -848,6 +930,11 @@ def main(argv: list[str] | None = None) -> int:
             bench.results["single"] = bench_single(bench, args.runs, workdir, log)
             bench.notes.append(f"single customer: 1-minute load average {before:.1f} before, "
                                f"{os.getloadavg()[0]:.1f} after")
+        if args.terraform:
+            log("terraform:")
+            before = os.getloadavg()[0]
+            bench.results["terraform"] = bench_terraform(bench, args.runs, workdir, log)
+            bench.notes.append(f"terraform: 1-minute load average {before:.1f} before, {os.getloadavg()[0]:.1f} after")
         for number, size in enumerate(sizes):
             log(f"{size} customers:")
             before = os.getloadavg()[0]

@@ -163,6 +163,8 @@ def validate(
     terraform: Annotated[bool, typer.Option("--terraform", help="Also run `terraform validate` on every module "
                                             "and `terraform test` (mock provider) on every environment.")] = False,
     jobs: JobsOpt = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use or fill .fgen-cache/ (parse verdicts, "
+                                           "terraform verdicts): check everything again.")] = False,
     format_: FormatOpt = Format.text,
 ) -> None:
     """Check the committed trees without rendering: parse-back and cross-unit rules (and terraform)."""
@@ -172,24 +174,29 @@ def validate(
     except FgenError as exc:
         raise _fail(exc) from None
     try:
-        results = _run(project, names, Options(mode="validate", debug=_State.debug), jobs, format_)
+        results = _run(project, names, Options(mode="validate", debug=_State.debug, use_cache=not no_cache), jobs,
+                       format_)
     except FgenError as exc:  # the estate (every customer) has problems
         if format_ is Format.json:
             print(json.dumps({"command": "validate", "exit_code": exc.exit_code, "customers": [],
                               "problems": [str(p) for p in exc.problems]}, indent=2))
         raise _fail(exc) from None
     if terraform and overall_exit(results) == EXIT_OK:
-        from .terraform import TerraformUnavailable, validate_with_terraform
+        from .terraform import TerraformUnavailable, validate_customers
 
+        stats: dict[str, list[str]] = {}
         try:
-            for result in results:
-                problems = validate_with_terraform(project, result.customer, progress=_status_printer(format_))
-                if problems:
-                    result.status, result.exit_code = "invalid", EXIT_FAILED
-                    result.problems.extend(problems)
+            verdicts = validate_customers(project, [r.customer for r in results], jobs=jobs,
+                                          use_cache=not no_cache, progress=_status_printer(format_), stats=stats)
         except TerraformUnavailable as exc:
             print(f"error: {exc}", file=sys.stderr)
             raise typer.Exit(EXIT_FAILED) from None
+        print(f"terraform: {len(stats['ran'])} environment(s) checked ({', '.join(stats['ran']) or 'none'}), "
+              f"{len(stats['cached'])} unchanged since they passed (.fgen-cache/terraform)", file=sys.stderr)
+        for result in results:
+            if verdicts[result.customer]:
+                result.status, result.exit_code = "invalid", EXIT_FAILED
+                result.problems.extend(verdicts[result.customer])
     _report(results, format_, "validate")
     raise typer.Exit(overall_exit(results))
 

@@ -13,6 +13,17 @@ settings.load_profile("fgen")
 from tests.support import copy_repo
 
 
+def pytest_configure(config):
+    """Each pytest-xdist worker gets its own Terraform plugin cache (used only without a provider
+    mirror): Terraform's cache is not safe for concurrent ``init``, and fgen's own lock
+    (generator/terraform.py) does not cover the tests that run ``terraform init`` themselves."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and not os.environ.get("FGEN_TF_PROVIDER_MIRROR") and "TF_PLUGIN_CACHE_DIR" not in os.environ:
+        import tempfile
+
+        os.environ["TF_PLUGIN_CACHE_DIR"] = os.path.join(tempfile.gettempdir(), f"fgen-tf-plugin-cache-{worker}")
+
+
 @pytest.fixture
 def project(tmp_path):
     """A private copy of the repository's templates, customers and root.hcl."""
@@ -31,7 +42,12 @@ def fgen(project, monkeypatch):
 
     def run(*args: str):
         result = runner.invoke(app, list(args))
-        return result.exit_code, result.stdout, result.stderr
+        err = result.stderr
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            import traceback  # an internal error: show it where the test looks
+
+            err += "".join(traceback.format_exception(result.exception))
+        return result.exit_code, result.stdout, err
 
     return run
 
@@ -63,8 +79,11 @@ def checkov_ready() -> str | None:
 
 def pytest_collection_modifyitems(config, items):
     needs = {"terraform": terraform_ready(),
-             "terraform_bin": None if shutil.which("terraform") else "terraform is not on PATH",
+            "terraform_bin": None if shutil.which("terraform") else "terraform is not on PATH",
              "checkov": checkov_ready()}
+    for item in items:  # everything that runs Terraform's provider takes seconds at least
+        if "terraform" in item.keywords:
+            item.add_marker(pytest.mark.slow)
     for marker, reason in needs.items():
         if reason is None:
             continue

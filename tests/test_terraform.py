@@ -4,6 +4,7 @@ environment, and the provider schema on every argument of every module (none unk
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 
@@ -11,9 +12,9 @@ import pygohcl
 import pytest
 
 from generator.resolve import resolve_customer
-from generator.terraform import terraform_env, validate_environment
+from generator.terraform import terraform_env
 from generator.writer import write_customer
-from tests.support import REPO, render_tree
+from tests.support import REPO, copy_repo, render_tree
 
 META_ARGUMENTS = {"count", "for_each", "provider", "depends_on", "lifecycle", "dynamic", "connection", "provisioner"}
 
@@ -94,17 +95,63 @@ def test_no_module_uses_an_unknown_or_deprecated_argument(provider_schema):
     assert not problems, "\n".join(problems)
 
 
+@pytest.fixture(scope="session")
+def customer_x_terraform(tmp_path_factory):
+    """One `validate --terraform` of customer-x per test session, shared by the pytest-xdist workers
+    (the first to ask runs it under a file lock, the others read its result), with its own verdict
+    cache: (project, problems of the cold run, terraform commands of a second run)."""
+    import fcntl
+
+    from generator import terraform
+    from generator.project import Project
+
+    base = tmp_path_factory.getbasetemp()  # per worker under xdist; its parent is this session's
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "customer-x-terraform"
+    shared.mkdir(exist_ok=True)
+    result = shared / "result.json"
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            project = copy_repo(shared / "repo")
+            write_customer(project, "customer-x", render_tree(project))
+            problems = terraform.validate_customers(project, ["customer-x"], jobs=2)["customer-x"]
+            calls: list[list[str]] = []
+            run = terraform._run
+
+            def recording(cmd, *args, **kwargs):
+                calls.append(cmd[1:])
+                return run(cmd, *args, **kwargs)
+
+            terraform._run = recording
+            terraform._TOOLCHAINS.clear()  # as a new `fgen` process would
+            try:
+                terraform.validate_customers(project, ["customer-x"], jobs=2)
+            finally:
+                terraform._run = run
+            result.write_text(json.dumps({"problems": problems, "calls": calls}))
+    data = json.loads(result.read_text())
+    return Project(shared / "repo"), data["problems"], data["calls"]
+
+
 @pytest.mark.terraform
 @pytest.mark.parametrize("environment", ["dev", "prod"])
-def test_every_environment_validates_and_plans_and_applies_under_a_mock_provider(project, environment):
-    """The plain root with the environment's tfvars: init, validate, the whole-environment test (plan,
-    apply) and the per-unit assertion test (tests/assertions.tftest.hcl), all under mock providers."""
-    tree = render_tree(project)
-    write_customer(project, "customer-x", tree)
+def test_every_environment_validates_and_plans_under_a_mock_provider(customer_x_terraform, environment):
+    """The plain root with the environment's tfvars: init, validate, and the environment test (a plan
+    with unknowns, a plan with every computed value known asserting everything the components
+    promise), all under mock providers."""
+    project, problems, _ = customer_x_terraform
     customer = resolve_customer(project, "customer-x")
-    env = next(e for e in customer.environments if e.name == environment)
-    problems = validate_environment(project, env, project.output_dir / "customer-x" / "infra" / "modules")
+    assert environment in [e.name for e in customer.environments]
+    assert not [p for p in problems if f"(environment {environment})" in p or "(environment" not in p], problems
+
+
+@pytest.mark.terraform
+def test_a_second_run_with_nothing_changed_runs_no_terraform_test(customer_x_terraform):
+    """The verdict cache, with the real Terraform: the second run only asks Terraform its version and
+    the provider it would install (tests/test_terraform_cache.py covers every way to miss)."""
+    project, problems, calls = customer_x_terraform
     assert problems == []
+    assert [c[0] for c in calls] == ["version", "init"], calls
 
 
 @pytest.mark.terraform

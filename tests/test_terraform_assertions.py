@@ -1,6 +1,7 @@
-"""tests/assertions.tftest.hcl of the `validate --terraform` harness: one run per unit with the unit's
-real inputs, wired run to run, asserting the properties the manifest promises; and, with Terraform,
-that the assertions hold for customer-x and fail when a module stops keeping a promise."""
+"""The assertions of `validate --terraform`: every property the manifest promises, per unit, folded
+into the whole-environment test of the plain root (generator/tfassert.py) with each condition
+rewritten from the module's scope to the root's; and, with Terraform, that the assertions hold for
+customer-x and fail when a module stops keeping a promise."""
 
 from __future__ import annotations
 
@@ -10,12 +11,11 @@ import pygohcl
 import pytest
 
 from generator.components.base import expect_set
-from generator.graph import topological, unit_graph
 from generator.resolve import resolve_customer
 from generator.terraform import environment_test_file
-from generator.tfassert import assertions_file, mock_blocks
+from generator.tfassert import OUTPUT_PREFIX, Scope, assertion_count, expose_file, unit_runs
 from generator.units import environment_units
-from tests.support import edit_manifest
+from tests.support import edit_manifest, render_tree
 
 
 def _env(project, name: str):
@@ -23,9 +23,9 @@ def _env(project, name: str):
 
 
 def _runs(project, name: str) -> dict:
-    env = _env(project, name)
-    text = assertions_file(env, environment_test_file(env))
-    return pygohcl.loads(text)["run"]
+    """unit label -> {"assert": [...]}: each unit's assertions as its component writes them."""
+    return {run.label: {"assert": [{"condition": a.condition, "error_message": a.error_message}
+                                   for a in run.assertions]} for run in unit_runs(_env(project, name))}
 
 
 def _asserts(run: dict) -> dict[str, str]:
@@ -40,54 +40,79 @@ def _condition(run: dict, pattern: str) -> str:
     return matches[0]
 
 
+def _harness(project, name: str):
+    """The environment test as the harness writes it, the scope it was rewritten into, main.tf's calls."""
+    tree = render_tree(project)
+    calls = pygohcl.loads(tree["infra/main.tf"])["module"]
+    scope = Scope(counted={label for label, body in calls.items() if "count" in body})
+    env = _env(project, name)
+    text = environment_test_file(env, {"aws_kms_key"}, scope, {"aws_kms_key", "aws_fake_probe"})
+    return env, text, scope, calls
+
+
 @pytest.mark.parametrize("environment", ["dev", "prod"])
-def test_one_apply_run_per_unit_in_dependency_order(project, environment):
-    env = _env(project, environment)
-    text = assertions_file(env, environment_test_file(env))
-    runs = pygohcl.loads(text)["run"]
-    order = re.findall(r'^run "([a-z0-9_]+)"', text, re.M)  # file order (the parsed dict is sorted)
-    label = {unit: unit.replace("/", "__").replace("-", "_") for unit in unit_graph(env)}  # previews/<slug>
-    graph = {label[u]: [label[d] for d in deps] for u, deps in unit_graph(env).items()}
-    assert order == topological(graph) and sorted(runs) == sorted(graph)
-    modules = {label[u.name]: u.module for u in environment_units(env)}
-    for name, run in runs.items():
-        assert run["command"] == "apply"
-        assert run["module"]["source"] == f"./modules/{modules[name]}"
-    position = {label: i for i, label in enumerate(order)}
-    for label, deps in graph.items():
-        for dep in deps:
-            assert position[dep] < position[label], f"{label} runs before its dependency {dep}"
-    # every run.<x> reference names an earlier run
-    for block in re.split(r'\nrun "', text)[1:]:
-        label = block.split('"', 1)[0]
-        for ref in set(re.findall(r"\brun\.([a-z0-9_]+)\.", block)):
-            assert position[ref] < position[label], f"run {label} reads run.{ref}, which is not earlier"
+def test_every_assertion_is_an_assert_of_the_whole_environment_run_in_the_roots_scope(project, environment):
+    env, text, scope, calls = _harness(project, environment)
+    runs = re.findall(r'^run "([a-z_]+)"', text, re.M)
+    assert runs == ["plan", "assert"]
+    body = pygohcl.loads(text)["run"]
+    assert body["plan"]["command"] == body["assert"]["command"] == "plan"
+    assert "assert" not in body["plan"]
+    blocks = body["assert"]["assert"]
+    count = assertion_count(env)
+    assert count > 80 and len(blocks) == count == text.count("\n  assert {")
+    messages = [a.error_message for run in unit_runs(env) for a in run.assertions]
+    assert [b["error_message"] for b in blocks] == messages  # all kept, in dependency order
+    for block in blocks:
+        condition = block["condition"]
+        assert not re.search(r"(?<![\w.])run\.", condition), condition  # no per-unit run left to read
+        for label, index in re.findall(r"(?<![\w.])module\.([a-z0-9_]+)(\[0\])?", condition):
+            assert label in calls, f"{condition}: no module call {label} in main.tf"
+            assert bool(index) == (label in scope.counted), condition
+        # no resource of a module is read directly from the root (Terraform: "Unsupported attribute")
+        assert not re.search(r"(?<![\w.])(?:data\.)?aws_[a-z0-9_]+\.[a-z_]", condition), condition
 
 
-def test_variables_are_the_units_inputs_with_dependencies_read_from_earlier_runs(project):
-    runs = _runs(project, "prod")
-    rds = runs["rds"]
-    assert rds["module"]["source"] == "./modules/rds_postgres"
-    variables = rds["variables"]
-    assert variables["kms_key_arn"] == "run.kms.key_arn"
-    assert variables["subnet_ids"] == "run.vpc.database_subnet_ids"
-    assert variables["security_group_ids"] == ["run.security_groups.rds_security_group_id"]
-    assert variables["multi_az"] is True and variables["identifier"] == "customer-x-prod-postgres"
-    # the component needing the DR provider gets it passed explicitly, beside the default one
-    assert runs["dr"]["providers"] == {"aws": "aws", "aws.dr": "aws.dr"}
-    assert "providers" not in rds
-    # no Terragrunt reference survives
-    for run in runs.values():
-        assert "dependency." not in repr(run.get("variables", {}))
+def test_conditions_read_modules_through_added_outputs_and_units_through_their_module_calls(project):
+    env, text, scope, calls = _harness(project, "prod")
+    conditions = [b["condition"] for b in pygohcl.loads(text)["run"]["assert"]["assert"]]
+    multi_az = next(c for c in conditions if ".multi_az ==" in c and "aws_db_instance__this" in c)
+    assert multi_az == f"module.rds.{OUTPUT_PREFIX}aws_db_instance__this.multi_az == true"
+    kms = next(c for c in conditions if f"{OUTPUT_PREFIX}aws_db_instance__this.kms_key_id ==" in c)
+    assert kms.endswith("== module.kms.key_arn")  # was run.kms.key_arn: the module call's output
+    assert "scaling_events" in scope.counted  # optional: absent from dev
+    assert any(c.startswith("module.scaling_events[0].") for c in conditions)
+    # the rds module copy exposes what its assertions read, without sensitive marks
+    exposed = scope.exposed["rds_postgres"]
+    assert exposed[f"{OUTPUT_PREFIX}aws_db_instance__this"] == "aws_db_instance.this"
+    out = pygohcl.loads(expose_file(exposed))["output"]
+    assert out[f"{OUTPUT_PREFIX}aws_db_instance__this"]["value"] == \
+        "jsondecode(nonsensitive(jsonencode(aws_db_instance.this)))"
+    # strings are left alone: a literal that looks like a reference is not rewritten
+    probe = Scope(set()).rewrite('aws_iam_role.this.name == "aws_iam_role.this" && contains(x, "run.a.b")',
+                                 environment_units(env)[0])
+    assert probe.endswith('== "aws_iam_role.this" && contains(x, "run.a.b")')
+    # loop variables stay loop variables
+    loop = Scope(set()).rewrite("alltrue([for my_r in aws_s3_bucket.b : my_r.arn != null])",
+                                environment_units(env)[0])
+    assert "for my_r in module.kms." in loop and ": my_r.arn != null" in loop
 
 
-def test_the_file_reuses_the_environment_tests_mock_providers(project):
-    env = _env(project, "prod")
-    environment_test = environment_test_file(env, {"aws_kms_key"})
-    text = assertions_file(env, environment_test)
-    assert text.startswith(mock_blocks(environment_test))
-    assert text.count('mock_provider "aws"') == 3 and 'arn:aws:kms:eu-west-1:222222222222:aws_kms_key/mock' in text
-    assert 'run "plan"' not in text
+def test_the_asserting_run_knows_every_computed_value_at_plan_time(project):
+    env, text, scope, calls = _harness(project, "prod")
+    mocks = pygohcl.loads(text)["mock_provider"]["aws"]
+    mocks = mocks if isinstance(mocks, list) else [mocks]
+    by_alias = {m.get("alias"): m for m in mocks}
+    assert set(by_alias) == {None, "us_east_1", "dr", "known", "known_us_east_1", "known_dr"}
+    for alias in ("known", "known_us_east_1", "known_dr"):
+        assert by_alias[alias]["override_during"] == "plan"
+        assert {"aws_kms_key", "aws_fake_probe"} <= set(by_alias[alias]["mock_resource"])
+    assert "override_during" not in by_alias[None] and "aws_fake_probe" not in by_alias[None]["mock_resource"]
+    assert text.count('arn:aws:kms:eu-west-1:222222222222:aws_kms_key/mock') == 6
+    providers = pygohcl.loads(text)["run"]
+    assert providers["assert"]["providers"] == {"aws": "aws.known", "aws.us_east_1": "aws.known_us_east_1",
+                                                "aws.dr": "aws.known_dr"}
+    assert providers["plan"]["providers"] == {"aws": "aws", "aws.us_east_1": "aws.us_east_1", "aws.dr": "aws.dr"}
 
 
 def test_prod_multi_az_is_asserted_and_follows_the_manifest(project):
@@ -182,8 +207,7 @@ def test_set_expectations_ignore_order_and_collection_type():
 # --- with Terraform ------------------------------------------------------------------------------
 
 
-# The assertions pass for dev and prod: tests/test_terraform.py's per-environment test runs them
-# (validate_environment writes tests/assertions.tftest.hcl beside the environment test).
+# The assertions pass for dev and prod: tests/test_terraform.py's per-environment test runs them.
 
 
 @pytest.mark.terraform

@@ -23,16 +23,17 @@ if TYPE_CHECKING:
 
 
 def run_ref(ref: Output) -> str:
-    """An output of an earlier ``run`` block of the environment's assertion test (one run per unit)."""
+    """Another unit's output in an assertion (generator/tfassert.py reads it as that unit's module
+    call's output, ``module.<unit>.<output>``, in the environment test)."""
     return f"run.{dependency_label(ref.unit)}.{ref.name}"
 
 
 @dataclass(frozen=True)
 class Assertion:
-    """One ``assert`` block of a unit's run in ``tests/assertions.tftest.hcl``.
+    """One ``assert`` block of the environment test of `validate --terraform` (generator/tfassert.py).
 
     ``condition`` is an HCL expression over the module's resources (``aws_db_instance.this.multi_az``),
-    its variables and earlier runs' outputs. Whatever a setting decides is expected from the resolved
+    its variables and other units' outputs (``run.<unit>.<output>``), in the module's own scope. Whatever a setting decides is expected from the resolved
     settings through ``encode`` (use ``expect``/``expect_set``/``hcl_value``), never as a constant, so
     a manifest change moves the expectation; only fixed platform guarantees (IMDSv2, TLS-only, no
     public IPs) are literal.

@@ -108,11 +108,6 @@ variable "exec_log_group_arn" {
   description = "ARN of the log group ECS Exec sessions are logged to (the cluster's execute command configuration); required when enable_execute_command is true."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.exec_log_group_arn == null || can(regex("^arn:aws[a-z-]*:logs:", var.exec_log_group_arn))
-    error_message = "exec_log_group_arn must be a CloudWatch Logs log group ARN."
-  }
 }
 
 variable "description_qualifier" {
