@@ -399,3 +399,52 @@ def test_without_a_parent_death_signal_the_watching_thread_ends_the_worker():
     finally:
         if running(worker):
             os.kill(worker, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc")
+def test_sigterm_stops_the_workers_instead_of_letting_them_take_queued_customers(tmp_path):
+    """The pool's worker loop survives a task's SystemExit; a worker told to stop must not go on with the
+    customer queued for it (5 customers, 2 jobs: at most the 2 in progress may change, each whole)."""
+    from tests.support import copy_repo
+
+    project = copy_repo(tmp_path / "repo")
+    names = ["customer-x"] + [f"customer-{c}" for c in "abcd"]
+    for name in names[1:]:
+        shutil.copytree(project.customers_dir / "customer-x", project.customers_dir / name)
+        manifest = project.customers_dir / name / "customer.yaml"
+        manifest.write_text(manifest.read_text().replace("name: customer-x", f"name: {name}", 1))
+    assert_ok(cli(project, "render", "--all", "--jobs", "2"))
+    old = {c: snapshot(project.output_dir / c) for c in names}
+    for customer in names:
+        edit_manifest(project, customer, "prod.yaml", {"vpc": {"cidr": "10.121.0.0/16"}})
+    env = dict(os.environ, FGEN_ROOT=str(project.root), PYTHONPATH=str(REPO))
+    parent = subprocess.Popen([sys.executable, "-m", "generator", "render", "--all", "--jobs", "2", "--no-cache"],
+                              cwd=project.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    children: set[int] = set()
+    try:
+        deadline = time.monotonic() + 120
+        while sum("spawn_main" in cmdline(c) for c in descendants(parent.pid)) < 2:
+            assert parent.poll() is None and time.monotonic() < deadline, "the pool never started"
+            time.sleep(0.05)
+        time.sleep(1.0)  # the workers are rendering
+        children = descendants(parent.pid)
+        signalled = time.monotonic()
+        parent.terminate()
+        _, err = parent.communicate(timeout=60)
+        assert parent.returncode == 143, err
+        # a worker that went on with its queued customer is only ended by the SIGKILL 5 s later
+        assert time.monotonic() - signalled < 4.5, "a worker kept working after SIGTERM"
+        deadline = time.monotonic() + 5
+        while any(running(c) for c in children) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [cmdline(c) for c in children if running(c)]
+    finally:
+        for child in children:
+            if running(child):
+                os.kill(child, signal.SIGKILL)
+    changed = [c for c in names if snapshot(project.output_dir / c) != old[c]]
+    assert len(changed) <= 2, changed  # only customers in progress at the signal
+    for customer in changed:
+        assert_ok(cli(project, "render", customer, "--check"))
+    assert not any((project.state_dir / "tmp").iterdir())
