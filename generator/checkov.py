@@ -110,9 +110,14 @@ def _unseen(env: EnvContext) -> list[Skip]:
 
 def _choices(env: EnvContext) -> list[Skip]:
     result: list[Skip] = []
-    if env.enabled("cdn") and not env.manifest.cdn.security_headers.hsts_preload:
-        result.append(Skip("CKV_AWS_259", "HSTS is sent for a year with includeSubDomains, without preload: "
-                           + _setting(env, ("cdn", "security_headers", "hsts_preload"), False)
+    h = env.manifest.cdn.security_headers
+    # CKV_AWS_259 wants max-age >= 1 year, includeSubDomains, preload and override (always true in the
+    # module): skipped only when preload is the one gap, a decision for the domain owner
+    if env.enabled("cdn") and not h.hsts_preload and h.hsts_include_subdomains and h.hsts_max_age_seconds >= 31536000:
+        result.append(Skip("CKV_AWS_259", f"HSTS is sent with max-age={h.hsts_max_age_seconds} and includeSubDomains, "
+                           "without preload: " + "; ".join(_setting(env, ("cdn", "security_headers", key), value) for key, value in (
+                               ("hsts_max_age_seconds", h.hsts_max_age_seconds), ("hsts_include_subdomains", True),
+                               ("hsts_preload", False)))
                            + "; preload lists the whole domain in browsers, a commitment for the domain owner"))
     return result
 

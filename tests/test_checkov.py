@@ -118,3 +118,13 @@ def test_checkov_reports_no_failed_check(environment):
     assert report["summary"]["parsing_errors"] == 0
     assert report["summary"]["passed"] > 500
     assert result.returncode == 0
+
+
+def test_hsts_skip_only_when_preload_is_the_one_gap_and_its_reason_reads_the_settings(project):
+    edit_manifest(project, "customer-x", "prod.yaml", {"cdn": {"security_headers": {"hsts_max_age_seconds": 63072000}}})
+    prod = {s.check_id: s for s in skips(_env(project, "prod"))}
+    reason = prod["CKV_AWS_259"].reason
+    assert "max-age=63072000" in reason and "cdn.security_headers.hsts_max_age_seconds: 63072000" in reason
+    assert "cdn.security_headers.hsts_include_subdomains: true" in reason
+    edit_manifest(project, "customer-x", "prod.yaml", {"cdn": {"security_headers": {"hsts_include_subdomains": False}}})
+    assert "CKV_AWS_259" not in {s.check_id for s in skips(_env(project, "prod"))}  # a real finding: reported

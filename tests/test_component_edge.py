@@ -531,3 +531,16 @@ def test_hsts_max_age_below_a_year_is_refused(tmp_path):
     error = render_error(project)
     assert f"customers/customer-x/prod.yaml:{line}: cdn.security_headers.hsts_max_age_seconds:" in error
     assert "31536000" in error
+
+
+def test_hsts_preload_without_include_subdomains_is_refused(tmp_path):
+    project = copy_repo(tmp_path)
+    edit_manifest(project, "customer-x", "prod.yaml", {"cdn": {"security_headers": {
+        "hsts_preload": True, "hsts_include_subdomains": False}}})
+    with pytest.raises(FgenError) as exc:
+        render_tree(project)
+    assert exc.value.exit_code == 2
+    line = line_in(project.customers_dir / "customer-x" / "prod.yaml", "security_headers:")
+    error = str(exc.value)
+    assert f"customers/customer-x/prod.yaml:{line}: cdn.security_headers:" in error
+    assert "hsts_preload: true needs hsts_include_subdomains: true" in error
