@@ -134,12 +134,18 @@ def checkov_config_path(env_name: str) -> str:
 
 
 def checkov_view(customer: str, env: EnvContext) -> dict[str, object]:
-    """What templates/plain/checkov.yaml.j2 lays out."""
+    """What templates/plain/checkov.yaml.j2 lays out: the intro comment's lines, and per skip its
+    comment line and check id."""
     infra = f"output/{customer}/infra"
+    intro = [f"checkov configuration of environment {env.name} (profile {env.profile}), from its resolved settings:",
+             f"checkov -d {infra} --var-file {infra}/environments/{env.name}.tfvars \\",
+             f"  --config-file {infra}/{checkov_config_path(env.name).removeprefix('infra/')}",
+             "Checks every environment passes or skips for the same reason are skipped inline in the modules",
+             "(# checkov:skip=<ID>:<reason>). Below: the checks this environment's settings explain, each with the",
+             "setting and the manifest file that chose it. A production environment never skips a non-production",
+             "deviation (short log retention, no deletion protection, single-AZ, ...)."]
     return {
-        "environment": env.name,
-        "profile": env.profile,
-        "command": [f"checkov -d {infra} --var-file {infra}/environments/{env.name}.tfvars \\",
-                    f"  --config-file {infra}/{checkov_config_path(env.name).removeprefix('infra/')}"],
-        "skips": skips(env),
+        "intro": intro,
+        "skips": [{"comment": ("non-production deviation: " if s.deviation else "") + s.reason, "check_id": s.check_id}
+                  for s in skips(env)],
     }
