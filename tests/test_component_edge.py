@@ -307,13 +307,13 @@ def test_cdn_off_removes_the_unit_and_hands_the_policy_back_to_assets(tmp_path):
 
 
 def test_waf_off_removes_the_unit_and_the_web_acl(tmp_path):
-    project = copy_repo(tmp_path)
-    edit_manifest(project, "customer-x", "prod.yaml", {"waf": {"enabled": False}})
+    project = copy_repo(tmp_path)  # production refuses waf.enabled: false (test_component_application)
+    edit_manifest(project, "customer-x", "dev.yaml", {"waf": {"enabled": False}, "cdn": {"enabled": True}})
     tree = render_tree(project)
-    assert "infra/environments/prod/waf/terragrunt.hcl" not in tree
-    assert "infra/environments/dev/waf/terragrunt.hcl" in tree
-    assert not any('"../waf"' in text for path, text in tree.items() if "/prod/" in path)
-    assert unit_inputs(tree, "prod", "cdn")["web_acl_arn"] is None
+    assert "infra/environments/dev/waf/terragrunt.hcl" not in tree
+    assert "infra/environments/prod/waf/terragrunt.hcl" in tree
+    assert not any('"../waf"' in text for path, text in tree.items() if "/dev/" in path)
+    assert unit_inputs(tree, "dev", "cdn")["web_acl_arn"] is None
 
 
 def test_manifest_values_reach_the_waf_and_cdn(tmp_path):
