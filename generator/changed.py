@@ -2,8 +2,10 @@
 
 Compares the generated files between a git ref and the working tree. A changed module touches
 every unit that uses it, or whose module calls it (``ecs_task`` from ``ecs`` and ``preview``); a
-changed environment config touches every unit of that environment. Units come out in dependency
-order, ready for a CI matrix.
+changed environment config touches every unit of that environment. The plain root's files touch
+environments without touching units: ``infra/environments/<env>.(tfvars|backend.hcl|checkov.yaml)``
+that environment, ``infra/*.tf`` every environment of the customer (each is scanned with it; their
+``units`` list may be empty). Units come out in dependency order, ready for a CI matrix.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ def changes_since(project: Project, since: str) -> dict[str, Any]:
     touched: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     modules: dict[str, set[str]] = defaultdict(set)
     whole_env: dict[str, set[str]] = defaultdict(set)
+    plain_env: dict[str, set[str]] = defaultdict(set)  # environments whose plain-root files changed
+    plain_root: set[str] = set()  # customers whose plain root (infra/*.tf) changed: every environment
     paths = changed_paths(project, since)
     if "root.hcl" in paths:  # the root config shapes every unit: every environment of every customer
         for customer in project.customer_names():
@@ -59,16 +63,26 @@ def changes_since(project: Project, since: str) -> dict[str, Any]:
             modules[customer].add(parts[4])
         elif parts[3] == "config" and len(parts) == 5:
             whole_env[customer].add(parts[4].removesuffix(".hcl"))
+        elif parts[3] == "environments" and len(parts) == 5:
+            for suffix in (".checkov.yaml", ".tfvars", ".backend.hcl"):
+                if parts[4].endswith(suffix):
+                    plain_env[customer].add(parts[4].removesuffix(suffix))
+        elif len(parts) == 4 and parts[3].endswith(".tf"):
+            plain_root.add(customer)
     result: list[dict[str, Any]] = []
     matrix: list[dict[str, str]] = []
-    for customer in sorted(set(touched) | set(modules) | set(whole_env)):
+    for customer in sorted(set(touched) | set(modules) | set(whole_env) | set(plain_env) | plain_root):
         envs_out = []
         try:
             resolved = resolve_in_estate(project, customer)
             environments = {e.name: e for e in resolved.environments}
         except (InputError, FileNotFoundError):
             environments = {}
-        for env_name in sorted(set(touched[customer]) | whole_env[customer] | (set(environments) if modules[customer] else set())):
+        if customer in plain_root:
+            folder = project.customer_output(customer) / "infra" / "config"
+            plain_env[customer] |= set(environments) or ({p.stem for p in folder.glob("*.hcl")} if folder.is_dir() else set())
+        every = set(environments) if modules[customer] else set()
+        for env_name in sorted(set(touched[customer]) | whole_env[customer] | plain_env[customer] | every):
             env = environments.get(env_name)
             units = set(touched[customer].get(env_name, set()))
             if env is not None:
@@ -85,7 +99,7 @@ def changes_since(project: Project, since: str) -> dict[str, Any]:
                 if env_name in whole_env[customer] and folder.is_dir():
                     units |= _unit_folders(folder)
                 ordered = sorted(units)
-            if not ordered:
+            if not ordered and env_name not in plain_env[customer]:
                 continue
             envs_out.append({"environment": env_name, "units": ordered})
             matrix.append({"customer": customer, "environment": env_name,

@@ -95,11 +95,8 @@ def _deviations(env: EnvContext) -> list[Skip]:
 def _unseen(env: EnvContext) -> list[Skip]:
     m = env.manifest
     result: list[Skip] = []
-    if m.ecs.container_insights != "disabled":
-        result.append(Skip("CKV_AWS_65", "the cluster's containerInsights is var.container_insights, which checkov "
-                           "cannot resolve through the root's object variables; it is "
-                           + _setting(env, ("ecs", "container_insights"), m.ecs.container_insights)
-                           + ", asserted by fgen validate --terraform"))
+    # CKV_AWS_65 (Container Insights through an object variable) is skipped inline on the cluster:
+    # production may not disable it, and validate --terraform asserts the value
     if env.enabled("waf"):
         result.append(Skip("CKV2_AWS_28", "the waf unit associates its REGIONAL web ACL with the ALB "
                            "(aws_wafv2_web_acl_association in the waf module, which checkov does not connect to "
@@ -114,9 +111,14 @@ def _unseen(env: EnvContext) -> list[Skip]:
 
 def _choices(env: EnvContext) -> list[Skip]:
     result: list[Skip] = []
-    if env.enabled("cdn") and not env.manifest.cdn.security_headers.hsts_preload:
-        result.append(Skip("CKV_AWS_259", "HSTS is sent for a year with includeSubDomains, without preload: "
-                           + _setting(env, ("cdn", "security_headers", "hsts_preload"), False)
+    h = env.manifest.cdn.security_headers
+    # CKV_AWS_259 wants max-age >= 1 year, includeSubDomains, preload and override (always true in the
+    # module): skipped only when preload is the one gap, a decision for the domain owner
+    if env.enabled("cdn") and not h.hsts_preload and h.hsts_include_subdomains and h.hsts_max_age_seconds >= 31536000:
+        result.append(Skip("CKV_AWS_259", f"HSTS is sent with max-age={h.hsts_max_age_seconds} and includeSubDomains, "
+                           "without preload: " + "; ".join(_setting(env, ("cdn", "security_headers", key), value) for key, value in (
+                               ("hsts_max_age_seconds", h.hsts_max_age_seconds), ("hsts_include_subdomains", True),
+                               ("hsts_preload", False)))
                            + "; preload lists the whole domain in browsers, a commitment for the domain owner"))
     return result
 
@@ -133,12 +135,18 @@ def checkov_config_path(env_name: str) -> str:
 
 
 def checkov_view(customer: str, env: EnvContext) -> dict[str, object]:
-    """What templates/plain/checkov.yaml.j2 lays out."""
+    """What templates/plain/checkov.yaml.j2 lays out: the intro comment's lines, and per skip its
+    comment line and check id."""
     infra = f"output/{customer}/infra"
+    intro = [f"checkov configuration of environment {env.name} (profile {env.profile}), from its resolved settings:",
+             f"checkov -d {infra} --var-file {infra}/environments/{env.name}.tfvars \\",
+             f"  --config-file {infra}/{checkov_config_path(env.name).removeprefix('infra/')}",
+             "Checks every environment passes or skips for the same reason are skipped inline in the modules",
+             "(# checkov:skip=<ID>:<reason>). Below: the checks this environment's settings explain, each with the",
+             "setting and the manifest file that chose it. A production environment never skips a non-production",
+             "deviation (short log retention, no deletion protection, single-AZ, ...)."]
     return {
-        "environment": env.name,
-        "profile": env.profile,
-        "command": [f"checkov -d {infra} --var-file {infra}/environments/{env.name}.tfvars \\",
-                    f"  --config-file {infra}/{checkov_config_path(env.name).removeprefix('infra/')}"],
-        "skips": skips(env),
+        "intro": intro,
+        "skips": [{"comment": ("non-production deviation: " if s.deviation else "") + s.reason, "check_id": s.check_id}
+                  for s in skips(env)],
     }

@@ -551,6 +551,8 @@ def _report(results: list[CustomerResult], format_: Format, mode: str) -> None:
             out.print("\n".join(lines), markup=False)
         for problem in r.problems:
             err.print(f"error: {problem}", markup=False)
+        for warning in r.warnings:
+            err.print(f"warning: {warning}", markup=False)
         if r.diff:
             sys.stdout.write(r.diff)
 

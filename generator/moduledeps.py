@@ -10,21 +10,28 @@ that ``../<name>`` resolves wherever the folder is copied whole: Terragrunt's ca
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
-from functools import lru_cache
 from pathlib import Path
 
 _SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.M)
 
 
 def module_tf_files(folder: Path) -> list[Path]:
-    """A module's .tf files, its submodules' included (``modules/<sub>/*.tf``), tests excluded."""
-    return sorted(p for p in folder.rglob("*.tf") if "tests" not in p.relative_to(folder).parts)
+    """A module's .tf files, its submodules' included (``modules/<sub>/*.tf``); tests and the tool folders
+    a `terraform init` in templates/modules leaves (``.terraform/`` holds copies of modules) excluded."""
+    from .writer import TOOL_ARTIFACTS  # writer -> render -> here
+
+    found = []
+    for current, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if d not in TOOL_ARTIFACTS and d != "tests"]
+        found += [Path(current) / f for f in files if f.endswith(".tf") and f not in TOOL_ARTIFACTS]
+    return sorted(found)
 
 
-@lru_cache(maxsize=128)
 def _direct(modules_dir: str, module: str) -> frozenset[str]:
+    # not cached: a few small files per module, and a cache would miss edits in a long-lived process
     folder = Path(modules_dir) / module
     found: set[str] = set()
     for path in module_tf_files(folder):

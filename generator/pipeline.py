@@ -59,6 +59,7 @@ class CustomerResult:
     extra: list[str] = field(default_factory=list)
     unmanaged: list[str] = field(default_factory=list)
     removed_tool_artifacts: list[str] = field(default_factory=list)  # lock files, caches of removed units
+    warnings: list[str] = field(default_factory=list)  # did not stop the write (see Changes.warnings)
     problems: list[str] = field(default_factory=list)
     diff: str = ""
     files: int = 0
@@ -160,6 +161,7 @@ def _fill(result: CustomerResult, changes: Changes) -> None:
     result.missing, result.stale, result.extra = changes.missing, changes.stale, changes.extra
     result.unmanaged = changes.unmanaged
     result.removed_tool_artifacts = changes.removed_tool_artifacts
+    result.warnings = changes.warnings
 
 
 class Interrupted(BaseException):
@@ -211,9 +213,27 @@ def _watch_parent(parent: int, interval: float = 0.2) -> None:
     os._exit(1)
 
 
+_stopping = False
+
+
 def _exit_worker(signum: int, _frame) -> None:
     """SIGTERM from ``_stop``: unwind (a write in progress cleans up), then exit quietly."""
+    global _stopping
+    _stopping = True
     raise SystemExit(128 + signum)
+
+
+def _worker_customer(root: str, customer: str, options: Options,
+                     views: "dict[str, EstateView] | None" = None) -> CustomerResult:
+    """``process_customer`` in a pool worker. The pool's worker loop catches BaseException per task
+    and would go on to the next queued customer after SIGTERM; this ends the process instead, once
+    the write in progress has cleaned up (``_exit_worker``'s SystemExit unwound through it)."""
+    if _stopping:  # SIGTERM arrived between two tasks: start nothing more
+        os._exit(143)
+    try:
+        return process_customer(root, customer, options, views)
+    except SystemExit:
+        os._exit(143)
 
 
 def _raise_interrupted(signum: int, _frame) -> None:
@@ -276,7 +296,7 @@ def run_customers(project: Project, customers: list[str], options: Options, jobs
             # their initializer ignores it; one pressed meanwhile reaches this process when unblocked
             held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
-                futures = [pool.submit(process_customer, str(project.root), name, options, views.get(name))
+                futures = [pool.submit(_worker_customer, str(project.root), name, options, views.get(name))
                            for name in customers]
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, held)

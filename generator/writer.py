@@ -12,6 +12,7 @@ import difflib
 import os
 import shutil
 import stat
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,8 @@ class Changes:
     removed_units: list[str] = field(default_factory=list)
     #: tool artifacts (lock files, caches) inside removed units: deleted with their unit's folder
     removed_tool_artifacts: list[str] = field(default_factory=list)
+    #: things the user should know that did not stop the write (a leftover old tree, a recovered lock file)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -180,10 +183,13 @@ def write_customer(project: Project, customer: str, planned: dict[str, str], *, 
     staging_root = project.state_dir / "tmp"
     with customer_lock(project.state_dir / "locks", customer, lock_timeout):
         recover(target)
-        _clean_leftovers(staging_root, customer, target)
+        recovered = _clean_leftovers(staging_root, customer, target)
         refuse_symlinks(project, customer)
         disk = read_tree(target)
         changes = compare(planned, disk)
+        changes.warnings += [f"output/{customer}/{rel}: a run killed mid-write had kept this Terraform/Terragrunt "
+                             f"file aside, and the unit has a newer one since; kept as output/{customer}/{kept} "
+                             "(compare, keep what you need, delete the other)" for rel, kept in recovered]
         clash = conflicts(planned, disk)
         if clash:
             raise WriteError([Problem(f"output/{customer}/{p}", 0, "", "exists without fgen's header; fgen will not "
@@ -194,27 +200,37 @@ def write_customer(project: Project, customer: str, planned: dict[str, str], *, 
         if not changes.changed:
             return changes
         staging = staging_root / f"{customer}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+        existed = target.exists()
         try:
             _build(staging, target, planned, disk)
-            if target.exists():
+            if existed:
+                moving = [a for a in disk.tool_artifacts if a not in set(changes.removed_tool_artifacts)]
+                unmovable = _unmovable(target, staging, moving, f"output/{customer}")
+                if unmovable:
+                    raise WriteError(unmovable)
                 # last step before the swap, so the old tree lacks them for the shortest time; a run
                 # killed in between leaves them in staging, and the next run puts them back
-                _move_tool_artifacts(target, staging, disk.tool_artifacts, set(changes.removed_tool_artifacts))
+                _move_tool_artifacts(target, staging, moving, set(), f"output/{customer}")
                 exchange_dirs(staging, target)
-                fsync_dir(target.parent)
-                shutil.rmtree(staging)  # the old tree, with the removed units' tool artifacts
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.rename(staging, target)
-                fsync_dir(target.parent)
         except BaseException as exc:  # OSError, or an interruption (Ctrl-C, SIGTERM) mid-way
             recover(target)
-            if _return_tool_artifacts(staging, target):
+            if _return_tool_artifacts(staging, target, []):  # a stranded one kept beside shows as not fgen's
                 shutil.rmtree(staging, ignore_errors=True)
             if not isinstance(exc, OSError):
                 raise
             raise WriteError(Problem(project.rel(target), 0, "", f"could not write the tree ({exc.strerror or exc}); "
                                      "the previous tree is unchanged")) from None
+        # swapped: the new tree is live; what follows can no longer fail the write
+        try:
+            fsync_dir(target.parent)
+            if existed:
+                shutil.rmtree(staging)  # the old tree, with the removed units' tool artifacts
+        except OSError as exc:
+            changes.warnings.append(f"the new tree is in place, but tidying up failed ({exc.strerror or exc}); the "
+                                    f"old tree is left in {project.rel(staging)} and removed by the next run")
         return changes
 
 
@@ -241,9 +257,40 @@ def _build(staging: Path, current: Path, planned: dict[str, str], disk: DiskTree
                 shutil.copy2(Path(folder) / name, destination, follow_symlinks=False)
 
 
-def _move_tool_artifacts(current: Path, staging: Path, artifacts: list[str], skip: set[str]) -> None:
+def _fix_for(shown: str) -> str:
+    return (f"fgen moves Terraform's and Terragrunt's folders whole and never copies or deletes them: give it to "
+            f"your user (`sudo chown -R $(id -u) {shown}`) or delete it (a cache; `terraform init` or "
+            "`terragrunt init` recreates it), then render again")
+
+
+def _unmovable(current: Path, staging: Path, artifacts: list[str], prefix: str) -> list[Problem]:
+    """Tool artifacts a rename into ``staging`` would fail on, found before anything moves: a folder
+    fgen may not write (renaming a folder rewrites its ``..``; e.g. root-owned after a Docker run),
+    or one on another file system or a mount point (EXDEV/EBUSY). fgen refuses rather than copy
+    (a cache may hold FIFOs and huge files) or leave it behind in the old tree, which is deleted."""
+    problems = []
+    device = staging.stat().st_dev
+    for rel in artifacts:
+        path = current / rel
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            continue
+        reason = None
+        if info.st_dev != device or (stat.S_ISDIR(info.st_mode) and os.path.ismount(path)):
+            reason = "is on another file system or is a mount point, so it cannot be moved into the new tree"
+        elif stat.S_ISDIR(info.st_mode) and not os.access(path, os.W_OK, follow_symlinks=False):
+            reason = "is not writable by fgen's user, so it cannot be moved into the new tree"
+        if reason:
+            problems.append(Problem(f"{prefix}/{rel}", 0, "", f"{reason}; {_fix_for(f'{prefix}/{rel}')}"))
+    return problems
+
+
+def _move_tool_artifacts(current: Path, staging: Path, artifacts: list[str], skip: set[str],
+                         prefix: str = "") -> None:
     """Rename Terraform's and Terragrunt's folders and files into the new tree: one rename each,
-    whatever their size; links inside them stay links to the same targets, inodes and times unchanged."""
+    whatever their size; links inside them stay links to the same targets, inodes and times unchanged.
+    A rename that fails anyway raises WriteError naming it (the caller moves the others back)."""
     for rel in artifacts:
         if rel in skip:
             continue
@@ -253,15 +300,22 @@ def _move_tool_artifacts(current: Path, staging: Path, artifacts: list[str], ski
             os.rename(current / rel, destination)
         except FileNotFoundError:  # removed meanwhile (`terragrunt` clean-up): nothing to carry
             continue
+        except OSError as exc:
+            shown = f"{prefix}/{rel}" if prefix else rel
+            raise WriteError(Problem(shown, 0, "", f"cannot be moved into the new tree ({exc.strerror or exc}); "
+                                     f"nothing was written; {_fix_for(shown)}")) from None
 
 
-def _return_tool_artifacts(staging: Path, target: Path) -> bool:
+def _return_tool_artifacts(staging: Path, target: Path, recovered: list[tuple[str, str]]) -> bool:
     """Put tool artifacts an interrupted write had moved into ``staging`` back into ``target``.
 
     Judged by what is on disk, so it is right before and after the swap: before, ``staging`` holds
     them and ``target`` (the old tree) lacks them; after, ``staging`` is the old tree and holds only
-    those of removed units, whose folders ``target`` no longer has. False when one could not be
-    moved back: then ``staging`` must be kept (the next run tries again).
+    those of removed units, whose folders ``target`` no longer has. When the unit has a new one
+    meanwhile (the user ran `terraform init` after a killed run), the stranded one is kept beside it
+    as ``<name>.fgen-recovered-<UTC time>`` and listed in ``recovered`` (path, kept as): a user's
+    lock file is never deleted silently. False when one could not be moved back: then ``staging``
+    must be kept (the next run tries again).
     """
     if not staging.is_dir() or not target.is_dir():
         return True
@@ -271,21 +325,36 @@ def _return_tool_artifacts(staging: Path, target: Path) -> bool:
         for name in sorted(dirs + files):
             if name in TOOL_ARTIFACTS:
                 home = target / rel_folder / name
-                if home.parent.is_dir() and not os.path.lexists(home):
+                if not home.parent.is_dir():
+                    continue  # a removed unit's: deleted with it
+                if os.path.lexists(home):
+                    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+                    kept = home.with_name(f"{name}.fgen-recovered-{stamp}")
+                    if os.path.lexists(kept):
+                        kept = home.with_name(f"{kept.name}-{uuid.uuid4().hex[:6]}")
                     try:
-                        os.rename(Path(folder) / name, home)
+                        os.rename(Path(folder) / name, kept)
+                        recovered.append(((rel_folder / name).as_posix(), (rel_folder / kept.name).as_posix()))
                     except OSError:
                         returned = False
+                    continue
+                try:
+                    os.rename(Path(folder) / name, home)
+                except OSError:
+                    returned = False
         dirs[:] = [d for d in dirs if d not in TOOL_ARTIFACTS]
     return returned
 
 
-def _clean_leftovers(staging_root: Path, customer: str, target: Path) -> None:
+def _clean_leftovers(staging_root: Path, customer: str, target: Path) -> list[tuple[str, str]]:
     """Staging folders of this customer left by a killed run (we hold its lock, so none is in use);
-    tool artifacts the run had moved there go back into the customer's tree first."""
+    tool artifacts the run had moved there go back into the customer's tree first. Returns the
+    stranded ones kept beside a newer one (see ``_return_tool_artifacts``)."""
+    recovered: list[tuple[str, str]] = []
     if not staging_root.is_dir():
-        return
+        return recovered
     for entry in staging_root.iterdir():
         if entry.name.startswith(f"{customer}."):
-            if _return_tool_artifacts(entry, target):
+            if _return_tool_artifacts(entry, target, recovered):
                 shutil.rmtree(entry, ignore_errors=True)
+    return recovered

@@ -84,9 +84,17 @@ def test_deviations_follow_the_settings_and_never_reach_production(project):
 
 
 def test_unseen_checks_are_only_skipped_while_the_setting_holds(project):
-    edit_manifest(project, "customer-x", "prod.yaml", {"waf": {"enabled": False}})
-    prod = {s.check_id for s in skips(_env(project, "prod"))}
-    assert "CKV2_AWS_28" not in prod and "CKV2_AWS_47" not in prod  # without WAF the finding is real
+    assert {"CKV2_AWS_28", "CKV2_AWS_47"} <= {s.check_id for s in skips(_env(project, "dev"))}
+    edit_manifest(project, "customer-x", "dev.yaml", {"waf": {"enabled": False}})  # refused in production
+    dev = {s.check_id for s in skips(_env(project, "dev"))}
+    assert "CKV2_AWS_28" not in dev and "CKV2_AWS_47" not in dev  # without WAF the finding is real
+
+
+def test_production_config_skips_only_what_fgen_cannot_fix():
+    """What prod's config may hold (README): the WAF association checkov cannot follow across modules (WAF is
+    mandatory in production) and HSTS preload, the domain owner's decision."""
+    config = yaml.safe_load((REPO / "output/customer-x" / checkov_config_path("prod")).read_text())
+    assert set(config["skip-check"]) <= {"CKV2_AWS_28", "CKV2_AWS_47", "CKV_AWS_259"}
 
 
 def test_validate_refuses_a_broken_checkov_config(project):
@@ -118,3 +126,13 @@ def test_checkov_reports_no_failed_check(environment):
     assert report["summary"]["parsing_errors"] == 0
     assert report["summary"]["passed"] > 500
     assert result.returncode == 0
+
+
+def test_hsts_skip_only_when_preload_is_the_one_gap_and_its_reason_reads_the_settings(project):
+    edit_manifest(project, "customer-x", "prod.yaml", {"cdn": {"security_headers": {"hsts_max_age_seconds": 63072000}}})
+    prod = {s.check_id: s for s in skips(_env(project, "prod"))}
+    reason = prod["CKV_AWS_259"].reason
+    assert "max-age=63072000" in reason and "cdn.security_headers.hsts_max_age_seconds: 63072000" in reason
+    assert "cdn.security_headers.hsts_include_subdomains: true" in reason
+    edit_manifest(project, "customer-x", "prod.yaml", {"cdn": {"security_headers": {"hsts_include_subdomains": False}}})
+    assert "CKV_AWS_259" not in {s.check_id for s in skips(_env(project, "prod"))}  # a real finding: reported

@@ -465,3 +465,24 @@ def test_ecs_exec_sessions_are_logged_to_an_encrypted_group_in_every_environment
         messages = [a.error_message for a in BY_NAME["ecs"].assertions(env)]
         assert ("ecs: ECS Exec sessions must be encrypted with the customer KMS key and logged to the encrypted "
                 "exec log group") in messages
+
+
+@pytest.mark.parametrize("edit, key, message", [
+    ({"waf": {"enabled": False}}, "waf.enabled", "production must run the WAF in front of the ALB"),
+    ({"ecs": {"container_insights": "disabled"}}, "ecs.container_insights",
+     "production clusters must run Container Insights"),
+])
+def test_production_without_waf_or_container_insights_is_refused(tmp_path, edit, key, message):
+    from generator.errors import FgenError
+    from tests.support import copy_repo, edit_manifest, render_tree
+
+    project = copy_repo(tmp_path)
+    edit_manifest(project, "customer-x", "prod.yaml", edit)
+    with pytest.raises(FgenError) as exc:
+        render_tree(project)
+    assert exc.value.exit_code == 2
+    leaf = key.split(".")[1]
+    lines = (project.customers_dir / "customer-x" / "prod.yaml").read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if text.strip().startswith(f"{leaf}:")
+                and lines[i - 2].strip().startswith(key.split(".")[0]))
+    assert f"customers/customer-x/prod.yaml:{line}: {key}: {message}" in str(exc.value)

@@ -307,13 +307,13 @@ def test_cdn_off_removes_the_unit_and_hands_the_policy_back_to_assets(tmp_path):
 
 
 def test_waf_off_removes_the_unit_and_the_web_acl(tmp_path):
-    project = copy_repo(tmp_path)
-    edit_manifest(project, "customer-x", "prod.yaml", {"waf": {"enabled": False}})
+    project = copy_repo(tmp_path)  # production refuses waf.enabled: false (test_component_application)
+    edit_manifest(project, "customer-x", "dev.yaml", {"waf": {"enabled": False}, "cdn": {"enabled": True}})
     tree = render_tree(project)
-    assert "infra/environments/prod/waf/terragrunt.hcl" not in tree
-    assert "infra/environments/dev/waf/terragrunt.hcl" in tree
-    assert not any('"../waf"' in text for path, text in tree.items() if "/prod/" in path)
-    assert unit_inputs(tree, "prod", "cdn")["web_acl_arn"] is None
+    assert "infra/environments/dev/waf/terragrunt.hcl" not in tree
+    assert "infra/environments/prod/waf/terragrunt.hcl" in tree
+    assert not any('"../waf"' in text for path, text in tree.items() if "/dev/" in path)
+    assert unit_inputs(tree, "dev", "cdn")["web_acl_arn"] is None
 
 
 def test_manifest_values_reach_the_waf_and_cdn(tmp_path):
@@ -531,3 +531,16 @@ def test_hsts_max_age_below_a_year_is_refused(tmp_path):
     error = render_error(project)
     assert f"customers/customer-x/prod.yaml:{line}: cdn.security_headers.hsts_max_age_seconds:" in error
     assert "31536000" in error
+
+
+def test_hsts_preload_without_include_subdomains_is_refused(tmp_path):
+    project = copy_repo(tmp_path)
+    edit_manifest(project, "customer-x", "prod.yaml", {"cdn": {"security_headers": {
+        "hsts_preload": True, "hsts_include_subdomains": False}}})
+    with pytest.raises(FgenError) as exc:
+        render_tree(project)
+    assert exc.value.exit_code == 2
+    line = line_in(project.customers_dir / "customer-x" / "prod.yaml", "security_headers:")
+    error = str(exc.value)
+    assert f"customers/customer-x/prod.yaml:{line}: cdn.security_headers:" in error
+    assert "hsts_preload: true needs hsts_include_subdomains: true" in error

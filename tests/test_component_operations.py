@@ -263,8 +263,11 @@ def test_waf_alarm_follows_the_waf_unit(project):
     assert 'config_path = "../waf"' in tree["infra/environments/prod/monitoring/terragrunt.hcl"]
     assert unit_inputs(tree, "dev", "monitoring")["waf"] is None
     assert "dependency.waf" not in tree["infra/environments/dev/monitoring/terragrunt.hcl"]
+    # the waf module's REGIONAL acl submodule call names it <name>-<lower(scope)>
     waf_main = (MODULES / "waf" / "main.tf").read_text()
-    assert re.search(r'regional_name\s*=\s*"\$\{var\.name\}-regional"', waf_main)
+    assert re.search(r'module "regional" \{[^}]*name\s*=\s*var\.name\n[^}]*scope\s*=\s*"REGIONAL"', waf_main)
+    acl_main = (MODULES / "waf" / "modules" / "acl" / "main.tf").read_text()
+    assert re.search(r'acl_name\s*=\s*"\$\{var\.name\}-\$\{lower\(var\.scope\)\}"', acl_main)
     assert unit_inputs(tree, "prod", "waf")["name"] == "customer-x-prod"
 
 

@@ -399,3 +399,164 @@ def test_without_a_parent_death_signal_the_watching_thread_ends_the_worker():
     finally:
         if running(worker):
             os.kill(worker, signal.SIGKILL)
+
+
+SLOW_WORKER_HOOK = r"""
+import os, time
+from pathlib import Path
+from generator import pipeline
+_original = pipeline.process_customer
+
+def _slow(root, customer, options):  # the worker announces each customer it starts, then dawdles
+    (Path(os.environ["FGEN_TEST_MARKS"]) / customer).touch()
+    time.sleep(3)
+    return _original(root, customer, options)
+
+pipeline.process_customer = _slow
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc")
+def test_sigterm_stops_the_workers_instead_of_letting_them_take_queued_customers(tmp_path):
+    """The pool's worker loop survives a task's SystemExit; a worker told to stop must not go on with the
+    customer queued for it (5 customers, 2 jobs): no customer starts or is written after the signal."""
+    from tests.support import copy_repo
+
+    project = copy_repo(tmp_path / "repo")
+    names = ["customer-x"] + [f"customer-{c}" for c in "abcd"]
+    for name in names[1:]:
+        shutil.copytree(project.customers_dir / "customer-x", project.customers_dir / name)
+        manifest = project.customers_dir / name / "customer.yaml"
+        manifest.write_text(manifest.read_text().replace("name: customer-x", f"name: {name}", 1))
+    assert_ok(cli(project, "render", "--all", "--jobs", "2"))
+    old = {c: snapshot(project.output_dir / c) for c in names}
+    for customer in names:
+        edit_manifest(project, customer, "prod.yaml", {"vpc": {"cidr": "10.121.0.0/16"}})
+    hook, marks = tmp_path / "hook", tmp_path / "marks"
+    hook.mkdir()
+    marks.mkdir()
+    (hook / "sitecustomize.py").write_text(SLOW_WORKER_HOOK)  # imported by every process, workers too
+    env = dict(os.environ, FGEN_ROOT=str(project.root), PYTHONPATH=f"{hook}{os.pathsep}{REPO}",
+               FGEN_TEST_MARKS=str(marks))
+    parent = subprocess.Popen([sys.executable, "-m", "generator", "render", "--all", "--jobs", "2"],
+                              cwd=project.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    children: set[int] = set()
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(marks.iterdir())) < 2:
+            assert parent.poll() is None and time.monotonic() < deadline, "the workers never started"
+            time.sleep(0.05)
+        started = {p.name for p in marks.iterdir()}
+        children = descendants(parent.pid)
+        signalled = time.monotonic()
+        parent.terminate()
+        _, err = parent.communicate(timeout=60)
+        assert parent.returncode == 143, err
+        # a worker that went on with its queued customer is only ended by the SIGKILL 5 s later
+        assert time.monotonic() - signalled < 4.5, "a worker kept working after SIGTERM"
+        deadline = time.monotonic() + 5
+        while any(running(c) for c in children) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [cmdline(c) for c in children if running(c)]
+    finally:
+        for child in children:
+            if running(child):
+                os.kill(child, signal.SIGKILL)
+    assert {p.name for p in marks.iterdir()} == started  # no queued customer was started
+    assert [c for c in names if snapshot(project.output_dir / c) != old[c]] == []
+    assert not any((project.state_dir / "tmp").iterdir())
+
+
+@pytest.mark.parametrize("errno_", [18, 13, 16])  # EXDEV (another mount), EACCES (root-owned), EBUSY
+def test_a_tool_folder_that_cannot_be_moved_stops_the_write_with_nothing_moved(project, tmp_path, monkeypatch, errno_):
+    from generator.errors import WriteError
+
+    write_customer(project, "customer-x", small_tree(1))
+    tree = project.output_dir / "customer-x"
+    kept = plant_plain_root(tree, tmp_path) + plant_tool_files(tree, "infra/environments/dev/vpc", tmp_path)
+    before = fingerprint(tree, kept)
+    real_rename = os.rename
+
+    def rename(src, dst, *args, **kwargs):
+        if str(src).endswith("environments/dev/vpc/.terragrunt-cache"):
+            raise OSError(errno_, os.strerror(errno_))
+        return real_rename(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rename", rename)
+    with pytest.raises(WriteError) as exc:
+        write_customer(project, "customer-x", small_tree(2))
+    message = str(exc.value)
+    assert "output/customer-x/infra/environments/dev/vpc/.terragrunt-cache" in message
+    assert "sudo chown -R $(id -u) output/customer-x/infra/environments/dev/vpc/.terragrunt-cache" in message
+    assert (tree / "infra/main.tf").read_text().endswith("v = 1\n")
+    assert fingerprint(tree, kept) == before  # the others moved back, nothing copied or lost
+    assert not any((project.state_dir / "tmp").iterdir())
+
+
+def test_a_tool_folder_fgen_may_not_write_is_refused_before_anything_moves(project, tmp_path, monkeypatch):
+    from generator.errors import WriteError
+
+    write_customer(project, "customer-x", small_tree(1))
+    tree = project.output_dir / "customer-x"
+    kept = plant_plain_root(tree, tmp_path) + plant_tool_files(tree, "infra/environments/dev/vpc", tmp_path)
+    before = fingerprint(tree, kept)
+    real_access, moved = os.access, []
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: (not str(path).endswith("infra/.terraform")
+                                                                 and real_access(path, mode, **kw)))
+    real_rename = os.rename
+    monkeypatch.setattr(os, "rename", lambda src, dst, *a, **kw: moved.append(src) or real_rename(src, dst, *a, **kw))
+    with pytest.raises(WriteError) as exc:
+        write_customer(project, "customer-x", small_tree(2))
+    assert "output/customer-x/infra/.terraform: is not writable by fgen's user" in str(exc.value)
+    assert "sudo chown -R $(id -u) output/customer-x/infra/.terraform" in str(exc.value)
+    assert not [m for m in moved if Path(m).name in writer.TOOL_ARTIFACTS]
+    assert (tree / "infra/main.tf").read_text().endswith("v = 1\n")
+    assert fingerprint(tree, kept) == before
+
+
+def test_a_failure_after_the_swap_is_a_warning_not_a_write_error(project, tmp_path, monkeypatch):
+    write_customer(project, "customer-x", small_tree(1))
+    tree = project.output_dir / "customer-x"
+    kept = plant_plain_root(tree, tmp_path)
+    before = fingerprint(tree, kept)
+    real_rmtree = shutil.rmtree
+
+    def rmtree(path, *args, **kwargs):
+        if not kwargs.get("ignore_errors"):
+            raise OSError(13, "Permission denied")
+        return real_rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(shutil, "rmtree", rmtree)
+    changes = write_customer(project, "customer-x", small_tree(2))
+    assert (tree / "infra/main.tf").read_text().endswith("v = 2\n")  # the new tree is live
+    assert fingerprint(tree, kept) == before
+    assert len(changes.warnings) == 1 and "the new tree is in place" in changes.warnings[0]
+    assert "Permission denied" in changes.warnings[0] and ".fgen/tmp/customer-x." in changes.warnings[0]
+    leftover = list((project.state_dir / "tmp").iterdir())
+    assert len(leftover) == 1 and (leftover[0] / "infra/main.tf").read_text().endswith("v = 1\n")
+    monkeypatch.setattr(shutil, "rmtree", real_rmtree)
+    assert write_customer(project, "customer-x", small_tree(3)).warnings == []
+    assert not any((project.state_dir / "tmp").iterdir())  # the next run tidied up
+    assert fingerprint(tree, kept) == before
+
+
+def test_a_stranded_lock_file_is_kept_beside_a_newer_one_and_reported(project, tmp_path):
+    write_customer(project, "customer-x", small_tree(1))
+    tree = project.output_dir / "customer-x"
+    unit = tree / "infra/environments/dev/vpc"
+    plant_tool_files(tree, "infra/environments/dev/vpc", tmp_path)
+    original = (unit / ".terraform.lock.hcl").read_text()
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.run([sys.executable, "-c", SWAP_KILLER, str(project.root)], env=env, timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    assert not (unit / ".terraform.lock.hcl").exists()
+    (unit / ".terraform.lock.hcl").write_text("# the user ran terraform init after the killed run\n")
+    changes = write_customer(project, "customer-x", small_tree(2))
+    assert (unit / ".terraform.lock.hcl").read_text() == "# the user ran terraform init after the killed run\n"
+    recovered = list(unit.glob(".terraform.lock.hcl.fgen-recovered-*"))
+    assert len(recovered) == 1 and recovered[0].read_text() == original
+    rel = recovered[0].relative_to(tree).as_posix()
+    assert any("infra/environments/dev/vpc/.terraform.lock.hcl" in w and rel in w for w in changes.warnings)
+    assert rel in changes.unmanaged  # and it stays visible until the user deletes it
+    assert not any((project.state_dir / "tmp").iterdir())

@@ -40,3 +40,18 @@ def test_every_tree_with_a_preview_or_ecs_unit_carries_ecs_task(project):
     tree = render_tree(project)
     assert "infra/modules/ecs_task/main.tf" in tree
     assert "infra/modules/waf/modules/acl/main.tf" in tree
+
+
+def test_tool_folders_are_not_looked_into_and_edits_are_seen(tmp_path):
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "a" / "main.tf").write_text('module "m" {\n  source = "../b"\n}\n')
+    cached = tmp_path / "a" / ".terraform" / "modules" / "m"  # a `terraform init` in templates/modules/a
+    cached.mkdir(parents=True)
+    (cached / "main.tf").write_text('module "n" {\n  source = "../../../../c"\n}\n')
+    (tmp_path / "a" / ".terragrunt-cache" / "x").mkdir(parents=True)
+    (tmp_path / "a" / ".terragrunt-cache" / "x" / "main.tf").write_text("")
+    assert module_tf_files(tmp_path / "a") == [tmp_path / "a" / "main.tf"]
+    assert module_dependencies(tmp_path, "a") == {"b"}
+    (tmp_path / "a" / "main.tf").write_text('module "m" {\n  source = "../c"\n}\n')
+    assert module_dependencies(tmp_path, "a") == {"c"}

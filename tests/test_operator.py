@@ -153,6 +153,19 @@ def test_changed_lists_units_in_dependency_order(fgen, project):
     data = json.loads(fgen("changed", "--since", "HEAD", "--format", "json")[1])
     envs = {e["environment"]: e["units"] for e in data["customers"][0]["environments"]}
     assert set(envs) == {"dev", "prod"} and "vpc" in envs["prod"] and "kms" in envs["dev"]
+    root.write_text(root.read_text()[:-1])
+    for name in ("prod.checkov.yaml", "prod.tfvars", "prod.backend.hcl"):  # the plain root's, of one environment
+        path = project.output_dir / "customer-x/infra/environments" / name
+        path.write_text(path.read_text() + "\n")
+        data = json.loads(fgen("changed", "--since", "HEAD", "--format", "json")[1])
+        assert data["matrix"] == [{"customer": "customer-x", "environment": "prod",
+                                   "path": "output/customer-x/infra/environments/prod"}], name
+        path.write_text(path.read_text()[:-1])
+    plain = project.output_dir / "customer-x/infra/main.tf"  # the plain root: scanned with every environment
+    plain.write_text(plain.read_text() + "\n")
+    data = json.loads(fgen("changed", "--since", "HEAD", "--format", "json")[1])
+    assert [m["environment"] for m in data["matrix"]] == ["dev", "prod"]
+    plain.write_text(plain.read_text()[:-1])
     code, _, err = fgen("changed", "--since", "no-such-ref")
     assert code == 2 and "no-such-ref" in err
 

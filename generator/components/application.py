@@ -353,6 +353,10 @@ class Alb(Component):
         if env.is_production and not s.deletion_protection:
             problems.append(env.problem(("alb", "deletion_protection"),
                                         "production load balancers must have deletion protection"))
+        if env.is_production and not env.enabled("waf"):
+            problems.append(env.problem(("waf", "enabled"),
+                                        "production must run the WAF in front of the ALB (and CloudFront); set "
+                                        "waf.enabled: true"))
         certificate = env.manifest.dns.certificate_arn
         if region_of_arn(certificate) != env.region:
             problems.append(env.problem(("dns", "certificate_arn"),
@@ -494,6 +498,9 @@ class Ecs(Component):
         reserved = ((DATABASE_VARIABLES if env.enabled("rds") else ())
                     + (REDIS_VARIABLES if env.enabled("redis") else ())
                     + (IDENTITY_VARIABLES if env.enabled("identity") else ()))
+        if env.is_production and env.manifest.ecs.container_insights == "disabled":
+            problems.append(env.problem(("ecs", "container_insights"),
+                                        "production clusters must run Container Insights; set enabled or enhanced"))
         for name, s in enabled_services(env).items():
             if env.is_production and s.critical and s.spot:
                 problems.append(env.problem(("services", name, "spot"),

@@ -88,6 +88,14 @@ class SecurityHeadersSettings(StrictModel):
         description="Content-Security-Policy of every response; null sends none. The web client's script, "
                     "style, font and websocket origins are the game team's, so fgen cannot guess it.")
 
+    @model_validator(mode="after")
+    def _preloadable(self) -> "SecurityHeadersSettings":
+        # hstspreload.org refuses a header without includeSubDomains (max-age below a year is refused above)
+        if self.hsts_preload and not self.hsts_include_subdomains:
+            raise ValueError("hsts_preload: true needs hsts_include_subdomains: true (the HSTS preload list, "
+                             "hstspreload.org, refuses a domain whose header lacks includeSubDomains)")
+        return self
+
 
 class CdnSettings(StrictModel):
     enabled: bool = Field(description="Put CloudFront in front of the assets bucket and the ALB.")

@@ -218,7 +218,7 @@ resource "aws_iam_role_policy" "cloudwatch" {
 # --- trail --------------------------------------------------------------------------------------
 
 resource "aws_cloudtrail" "this" {
-  # checkov:skip=CKV_AWS_252:an SNS message per delivered log file is noise, not monitoring; the trail streams to its CloudWatch log group, whose CIS metric filters alarm to the alert topic
+  # checkov:skip=CKV_AWS_252:an SNS message per delivered log file adds nothing the trail's S3 bucket and CloudWatch log group do not have; the trail always streams to that log group, where metric filters and alarms can watch it
   name                          = local.trail_name
   s3_bucket_name                = aws_s3_bucket.this.id
   kms_key_id                    = var.kms_key_arn

@@ -52,7 +52,7 @@ resource "aws_iam_instance_profile" "this" {
 # No key pair and no user_data: admins connect with Session Manager, or with EC2 Instance Connect
 # over SSH from the admin CIDRs the security group allows.
 resource "aws_instance" "this" {
-  # checkov:skip=CKV_AWS_88:the bastion is the admins' entry point: a public IP for EC2 Instance Connect SSH, which its security group allows only from the manifest's admin CIDRs; Session Manager needs no inbound access
+  # checkov:skip=CKV_AWS_88:inbound, its security group allows only SSH from the manifest's admin CIDRs (nothing when there are none, the IP then serving only outbound traffic); Session Manager needs no inbound access
   # checkov:skip=CKV_AWS_126:a single idle jump host: 5-minute basic metrics are enough, no scaling or alarm depends on 1-minute metrics
   ami                         = data.aws_ami.al2023.id
   instance_type               = var.instance_type

@@ -162,7 +162,7 @@ resource "aws_db_instance" "this" {
 # --- read replicas -----------------------------------------------------------------------------
 
 resource "aws_db_instance" "replica" {
-  # checkov:skip=CKV_AWS_157:read replicas are read-scaling copies, each in its own zone (replica_azs); failover is the primary's Multi-AZ standby (multi_az), and a replica can be promoted
+  # checkov:skip=CKV_AWS_157:read replicas are read-scaling copies in the zones of replica_azs; whether the database has a standby is the primary's multi_az, which checkov checks on the primary itself
   count = var.read_replica_count
 
   identifier = local.replica_identifiers[count.index]

@@ -15,6 +15,7 @@ resource "aws_cloudwatch_log_group" "exec" {
 }
 
 resource "aws_ecs_cluster" "this" {
+  # checkov:skip=CKV_AWS_65:containerInsights is var.container_insights, which checkov cannot resolve through the plain root's object variables; fgen validate --terraform asserts it equals the manifest's ecs.container_insights, which production may not set to disabled (a non-production environment that does lists the deviation in its checkov config)
   name = var.name
 
   setting {

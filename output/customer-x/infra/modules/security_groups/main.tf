@@ -125,6 +125,7 @@ resource "aws_vpc_security_group_ingress_rule" "alb_internet_ipv4" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "alb_internet_ipv6" {
+  # checkov:skip=CKV_AWS_260:port 80 only reaches the ALB's HTTP listener, which redirects every request to HTTPS (HTTP 301) and forwards nothing
   for_each = local.ipv6_ports
 
   security_group_id = aws_security_group.alb.id
