@@ -110,17 +110,45 @@ def test_validate_refuses_a_broken_checkov_config(project):
         "missing: every environment has a checkov config (fgen render writes it)"]
 
 
-@pytest.mark.checkov
-@pytest.mark.parametrize("environment", ["dev", "prod"])
-def test_checkov_reports_no_failed_check(environment):
-    infra = REPO / "output" / "customer-x" / "infra"
+def _scan(customer_dir, environment):
+    """checkov over a customer's plain root with one environment's values and generated config."""
+    infra = customer_dir / "infra"
     result = subprocess.run(
         [checkov_binary(), "-d", str(infra), "--var-file", str(infra / "environments" / f"{environment}.tfvars"),
-         "--config-file", str(REPO / "output/customer-x" / checkov_config_path(environment)),
+         "--config-file", str(customer_dir / checkov_config_path(environment)),
          "--skip-download", "--quiet", "-o", "json"],
         capture_output=True, text=True, env={**os.environ, "LOG_LEVEL": "ERROR"}, timeout=600)
     report = json.loads(result.stdout)
-    report = report[0] if isinstance(report, list) else report
+    return result, (report[0] if isinstance(report, list) else report)
+
+
+@pytest.mark.checkov
+@pytest.mark.parametrize("shape, customer, environment", [
+    ("shared-account", "alpha", "qa"),  # uses the baseline and the repositories dev owns in its account
+    ("two-regions", "beta", "dev"),  # the account's second region: a baseline of its own, no services monitor
+])
+def test_checkov_reports_no_failed_check_in_the_example_estates(shape, customer, environment, tmp_path):
+    """The example estates' environments that differ most from customer-x's: a non-owner of the
+    account baseline and of the ECR repositories, and the second region of one account."""
+    from tests.test_estate import estate_project
+
+    project = estate_project(tmp_path, shape)
+    from generator.cli import app
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["render", "--all"], env={"FGEN_ROOT": str(project.root)})
+    assert result.exit_code == 0, result.output
+    scan, report = _scan(project.output_dir / customer, environment)
+    failed = [f"{c['check_id']} {c['resource']} ({c['file_path']})" for c in report["results"]["failed_checks"]]
+    assert failed == [], "\n".join(failed)
+    assert report["summary"]["parsing_errors"] == 0 and report["summary"]["passed"] > 400
+    assert scan.returncode == 0
+
+
+@pytest.mark.checkov
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_checkov_reports_no_failed_check(environment):
+    result, report = _scan(REPO / "output" / "customer-x", environment)
     failed = [f"{c['check_id']} {c['resource']} ({c['file_path']})" for c in report["results"]["failed_checks"]]
     assert failed == [], "\n".join(failed)
     assert report["summary"]["parsing_errors"] == 0
