@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, settings
 settings.register_profile("fgen", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("fgen")
 
+from generator.project import Project
 from tests.support import copy_repo
 
 
@@ -28,6 +29,21 @@ def pytest_configure(config):
 def project(tmp_path):
     """A private copy of the repository's templates, customers and root.hcl."""
     return copy_repo(tmp_path / "repo")
+
+
+@pytest.fixture
+def run(monkeypatch):
+    """fgen against a given project: run(project, *args) -> (exit code, stdout, stderr)."""
+    from typer.testing import CliRunner
+
+    from generator.cli import app
+
+    def invoke(project: Project, *args: str):
+        monkeypatch.setenv("FGEN_ROOT", str(project.root))
+        result = CliRunner().invoke(app, list(args))
+        return result.exit_code, result.stdout, result.stderr
+
+    return invoke
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from generator.resolve import resolve_customer
 from generator.validate import validate_tree
 
 REPO = Path(__file__).resolve().parents[1]
+#: example estates (several customers sharing accounts) under tests/estates/<shape>/customers/
+ESTATES = Path(__file__).resolve().parent / "estates"
 
 
 def copy_repo(dest: Path, with_output: bool = False) -> Project:
@@ -26,6 +28,18 @@ def copy_repo(dest: Path, with_output: bool = False) -> Project:
     if with_output and (REPO / "output").is_dir():
         shutil.copytree(REPO / "output", dest / "output", ignore=shutil.ignore_patterns(".fgen"))
     return Project(dest)
+
+
+def estate_project(root: Path, shape: str | None) -> Project:
+    """A private project at ``root``: this repository's templates and root.hcl, and the customers of
+    one example estate (none when ``shape`` is None)."""
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copy2(REPO / "root.hcl", root / "root.hcl")
+    if shape:
+        shutil.copytree(ESTATES / shape / "customers", root / "customers")
+    else:
+        (root / "customers").mkdir()
+    return Project(root)
 
 
 def deep_update(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

@@ -130,7 +130,7 @@ def _scan(customer_dir, environment):
 def test_checkov_reports_no_failed_check_in_the_example_estates(shape, customer, environment, tmp_path):
     """The example estates' environments that differ most from customer-x's: a non-owner of the
     account baseline and of the ECR repositories, and the second region of one account."""
-    from tests.test_estate import estate_project
+    from tests.support import estate_project
 
     project = estate_project(tmp_path, shape)
     from generator.cli import app

@@ -7,7 +7,6 @@ a private copy of templates/ and root.hcl.
 from __future__ import annotations
 
 import json
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -18,32 +17,7 @@ import yaml
 from generator.components import CATALOGUE
 from generator.estate import BaselineAsk, EcrAsk, EnvKey, EnvRef, Estate, Where
 from generator.project import Project
-from tests.support import REPO, edit_manifest
-
-ESTATES = Path(__file__).parent / "estates"
-
-
-def estate_project(root: Path, shape: str) -> Project:
-    shutil.copytree(REPO / "templates", root / "templates")
-    shutil.copy2(REPO / "root.hcl", root / "root.hcl")
-    shutil.copytree(ESTATES / shape / "customers", root / "customers")
-    return Project(root)
-
-
-@pytest.fixture
-def run(monkeypatch):
-    """fgen against a given project: run(project, *args) -> (exit code, stdout, stderr)."""
-    from typer.testing import CliRunner
-
-    from generator.cli import app
-
-    def invoke(project: Project, *args: str):
-        monkeypatch.setenv("FGEN_ROOT", str(project.root))
-        result = CliRunner().invoke(app, list(args))
-        return result.exit_code, result.stdout, result.stderr
-
-    return invoke
-
+from tests.support import REPO, edit_manifest, estate_project
 
 def rendered_units(project: Project) -> list[dict]:
     """Every rendered unit: customer, env, unit, account, region and its inputs."""

@@ -4,7 +4,6 @@ per-account quotas (generator/estate_names.py), on the example estates under tes
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,35 +17,10 @@ from generator.estate_names import PREFIX_KIND, check_estate_names, inventory, n
 from generator.project import Project
 from generator.resolve import Customer, resolve_customer
 from generator.scaffold import scaffold_manifests
-from tests.support import REPO, edit_manifest
-
-ESTATES = Path(__file__).parent / "estates"
-
+from tests.support import REPO, edit_manifest, estate_project
 
 def estate(tmp_path: Path, shape: str | None) -> Project:
-    """A private project: this repository's templates and root.hcl, and the customers of one example estate."""
-    root = tmp_path / "repo"
-    shutil.copytree(REPO / "templates", root / "templates")
-    shutil.copy2(REPO / "root.hcl", root / "root.hcl")
-    if shape:
-        shutil.copytree(ESTATES / shape / "customers", root / "customers")
-    else:
-        (root / "customers").mkdir()
-    return Project(root)
-
-
-@pytest.fixture
-def run(monkeypatch):
-    from typer.testing import CliRunner
-
-    from generator.cli import app
-
-    def invoke(project: Project, *args: str):
-        monkeypatch.setenv("FGEN_ROOT", str(project.root))
-        result = CliRunner().invoke(app, list(args))
-        return result.exit_code, result.stdout, result.stderr
-
-    return invoke
+    return estate_project(tmp_path / "repo", shape)
 
 
 def problems_of(project: Project) -> list[str]:
