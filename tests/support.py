@@ -42,6 +42,17 @@ def estate_project(root: Path, shape: str | None) -> Project:
     return Project(root)
 
 
+def clone_customer(project: Project, name: str, index: int, source: str = "customer-x") -> None:
+    """A copy of ``source``'s manifests as customer ``name`` that the estate accepts beside it: its own
+    name, domains and AWS accounts (``index`` keeps several clones apart), as a real second customer has."""
+    shutil.copytree(project.customers_dir / source, project.customers_dir / name)
+    for path in (project.customers_dir / name).glob("*.yaml"):
+        text = path.read_text(encoding="utf-8").replace(source, name)
+        for digit in "12":  # customer-x's accounts: 111111111111 (dev), 222222222222 (prod)
+            text = text.replace(digit * 12, f"{int(digit) + 2 * index + 2:012d}")
+        path.write_text(text, encoding="utf-8")
+
+
 def deep_update(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     for key, value in changes.items():
         if isinstance(value, dict) and isinstance(data.get(key), dict):

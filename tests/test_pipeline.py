@@ -11,7 +11,7 @@ from generator.plan import plan_customer
 from generator.render import GENERATED_MARK
 from generator.resolve import resolve_customer
 from generator.validate import validate_tree
-from tests.support import REPO, copy_repo, edit_manifest, render_tree
+from tests.support import REPO, clone_customer, copy_repo, edit_manifest, render_tree
 
 
 def test_committed_output_is_what_the_manifests_produce():
@@ -46,10 +46,7 @@ def test_parallel_and_serial_renders_write_identical_trees(tmp_path):
     trees = []
     for jobs in (1, 2):
         project = copy_repo(tmp_path / f"jobs{jobs}")
-        shutil.copytree(project.customers_dir / "customer-x", project.customers_dir / "customer-y")
-        for path in (project.customers_dir / "customer-y").glob("*.yaml"):  # its own name, domain and accounts
-            path.write_text(path.read_text().replace("customer-x", "customer-y")
-                            .replace("111111111111", "333333333333").replace("222222222222", "444444444444"))
+        clone_customer(project, "customer-y", 0)
         from generator.pipeline import Options, run_customers
 
         results = run_customers(project, ["customer-x", "customer-y"], Options(), jobs=jobs)
