@@ -58,3 +58,14 @@ resource "aws_ecr_lifecycle_policy" "this" {
     ]
   })
 }
+
+# The registry scanning configuration (one per account and region) is the account baseline's now;
+# a unit upgraded from a version that held it forgets it instead of resetting the registry to basic
+# scanning (the baseline puts its own configuration).
+removed {
+  from = aws_ecr_registry_scanning_configuration.this
+
+  lifecycle {
+    destroy = false
+  }
+}
