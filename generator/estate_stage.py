@@ -34,7 +34,13 @@ def _names(customers: list[Customer], estate: Estate) -> list[Problem]:
     return name_problems(customers, estate)
 
 
-STAGE_CHECKS: list[StageCheck] = [lambda customers, estate: estate.check(), _names]
+def _baseline_prefixes(customers: list[Customer], estate: Estate) -> list[Problem]:
+    from .components.baseline import prefix_problems
+
+    return prefix_problems(env for customer in customers for env in customer.environments)
+
+
+STAGE_CHECKS: list[StageCheck] = [lambda customers, estate: estate.check(), _names, _baseline_prefixes]
 
 
 def estate_problems(customers: list[Customer], estate: Estate) -> list[Problem]:

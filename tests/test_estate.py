@@ -338,3 +338,26 @@ def test_the_services_monitor_has_at_most_ten_recipients(tmp_path, run):
             "of account 333333333333 alerts the budgets emails of alpha/dev, beta/dev: 11 addresses, AWS allows 10; "
             "use fewer budgets.emails or monitor: tag in some of them") in err
     assert not project.output_dir.exists()
+
+
+def test_an_owner_whose_prefix_is_too_long_for_the_baseline_is_refused(tmp_path, run):
+    """The AWS Config role is <prefix>-config-<region> (IAM: 64 characters): the owner's prefix may
+    have 40; refused before anything is written, naming the customer name's line."""
+    project = estate_project(tmp_path, "two-customers")
+    long = "alpha-fantasy-leagues-europe-wes"  # 32 characters, the longest customer name
+    folder = project.customers_dir / long
+    (project.customers_dir / "alpha").rename(folder)
+    manifest = folder / "customer.yaml"
+    manifest.write_text(manifest.read_text().replace("name: alpha", f"name: {long}")
+                        .replace("    dev:", "    development:"))
+    short = {"redis": {"enabled": False}}  # the cache's own 40-character ids would be refused first
+    (folder / "development.yaml").write_text("profile: dev\n" + (folder / "dev.yaml").read_text())
+    (folder / "dev.yaml").unlink()
+    edit_manifest(project, long, "development.yaml", {**short, "assets": {"bucket_name": "alpha-long-dev-assets"}})
+    edit_manifest(project, long, "prod.yaml", {**short, "assets": {"bucket_name": "alpha-long-prod-assets"}})
+    code, _, err = run(project, "render", "--all")
+    assert code == 2
+    line = line_of(manifest, f"name: {long}")
+    assert (f"customers/{long}/customer.yaml:{line}: customer.name: the resource prefix '{long}-development' of "
+            "this environment, which owns its account's baseline, is longer than 40 characters") in err
+    assert not project.output_dir.exists()

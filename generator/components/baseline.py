@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import Problem
 from .base import Assertion, Component, EnvContext, NamedResource, expect, hcl_value
 from .resilience import _number
 
@@ -19,6 +20,10 @@ from .resilience import _number
 #: the AWS Config managed rules the module creates (keys of local.config_rules in its main.tf)
 CONFIG_RULES = ("encrypted-volumes", "rds-storage-encrypted", "rds-multi-az", "s3-public-read-prohibited",
                 "cloudtrail-enabled", "restricted-ssh")
+
+
+#: the longest ``<customer>-<env>`` prefix the module accepts (its ``name`` variable's validation)
+MAX_PREFIX = 40
 
 
 class AccountBaseline(Component):
@@ -122,4 +127,15 @@ class AccountBaseline(Component):
         return result
 
 
-__all__ = ["AccountBaseline"]
+__all__ = ["AccountBaseline", "prefix_problems"]
+
+
+def prefix_problems(environments) -> list[Problem]:
+    """An estate check (environments with their real views): the owner's ``<customer>-<env>`` prefix
+    must fit the module's name (the AWS Config role is <prefix>-config-<region>, at most 64 characters).
+    Not a ``Component.check``: those run before the estate decides who owns the baseline."""
+    return [env.problem(("customer", "name"), f"the resource prefix {env.prefix!r} of this environment, which owns "
+                        f"its account's baseline, is longer than {MAX_PREFIX} characters (the AWS Config role is "
+                        "<prefix>-config-<region>, at most 64); use a shorter customer or environment name, or let "
+                        "another environment own the baseline (aws.baseline_owner)")
+            for env in environments if env.estate.owns_baseline and len(env.prefix) > MAX_PREFIX]
