@@ -156,9 +156,11 @@ def removal_message(customer: str, unit: str) -> str:
         return ("this render moves the account baseline (GuardDuty detector, Security Hub, AWS Config recorder) of "
                 f"this account and region away from {customer}/{env} (`fgen accounts` shows the new owner). AWS "
                 f"allows one of each per account and region, so either keep it here: set `aws.baseline_owner: true` "
-                f"in customers/{customer}/{env}.yaml (if the environment stays); or move it: destroy it first "
-                f"({destroy}), right before applying the new owner's account_baseline unit (detection and "
-                "recording pause in between), then render with --allow-unit-removal")
+                f"in customers/{customer}/{env}.yaml (if the environment stays); or move it keeping the detector and "
+                f"Security Hub with their findings: `terragrunt state rm` its resources in output/{customer}/{unit} and "
+                "`terragrunt import` them in the new owner's account_baseline unit (README: Shared AWS accounts, "
+                f"Moving ownership), then render with --allow-unit-removal; or, losing that history, destroy it first "
+                f"({destroy}) right before applying the new owner's unit, then render with --allow-unit-removal")
     if name == "ecr":
         return (f"this render moves the ECR repositories of {customer} in this account and region away from "
                 f"{customer}/{env} (`fgen accounts` shows the new owner); the repositories (and their images) are "

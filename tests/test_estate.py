@@ -125,6 +125,7 @@ def test_ownership_moves_through_the_unit_removal_guard(tmp_path, run):
             "alpha/dev") in err
     assert "set `aws.baseline_owner: true` in customers/alpha/dev.yaml" in err
     assert "`cd output/alpha/infra/environments/dev/account_baseline && terragrunt destroy`" in err
+    assert "`terragrunt state rm` its resources in output/alpha/infra/environments/dev/account_baseline" in err
     assert (project.output_dir / "alpha/infra/environments/dev/account_baseline").is_dir()
     assert not (project.output_dir / "alpha/infra/environments/qa/account_baseline").exists()
     code, _, err = run(project, "render", "alpha", "--allow-unit-removal")
