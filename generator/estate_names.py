@@ -27,7 +27,6 @@ from .errors import InputError, Problem
 from .yamlload import KeyPath, format_path
 
 if TYPE_CHECKING:
-    from .project import Project
     from .resolve import Customer
 
 #: the family of every name derived from ``<customer>-<env>`` in one account: one clear problem when
@@ -102,9 +101,10 @@ def inventory(customers: Iterable["Customer"]) -> list[Claim]:
     return claims
 
 
-def name_problems(customers: list["Customer"], estate: Any = None) -> list[Problem]:
+def name_problems(customers: list["Customer"]) -> list[Problem]:
     """Every collision of names AWS requires unique, and every quota exceeded, across ``customers``
-    (all of the project's, resolved). ``estate`` is unused until placements come from the estate model."""
+    (all of the project's, resolved, each environment with its estate view attached: what it creates,
+    and so claims, depends on who owns the shared units)."""
     claims = inventory(customers)
     prefix_problems, twins = _prefix_collisions(claims)
     return prefix_problems + _collisions(claims, twins) + quota_problems(customers, claims)
@@ -371,15 +371,5 @@ def _over(quota: Quota, where: str, uses: list[tuple[EnvContext, int]], advice: 
 # --- wiring --------------------------------------------------------------------------------------------
 
 
-def check_estate_names(project: "Project", selected: Iterable[str] = ()) -> None:
-    """Resolve every customer of the project, build the estate and raise InputError (exit 2, nothing
-    written) for any estate problem: name collisions and exceeded quotas among them. A customer that
-    fails to resolve makes the estate unknown: its problems are raised. ``selected`` is accepted for
-    callers that name the customers they are about to render; the whole estate is checked either way."""
-    from .estate_stage import load_estate
-
-    load_estate(project, use_cache=False)
-
-
-__all__ = ["Claim", "NamedResource", "PREFIX_KIND", "SHARED_WITHIN_CUSTOMER", "check_estate_names", "inventory",
+__all__ = ["Claim", "NamedResource", "PREFIX_KIND", "SHARED_WITHIN_CUSTOMER", "inventory",
            "name_problems", "placement", "quota_problems"]

@@ -31,7 +31,7 @@ StageCheck = Callable[[list[Customer], Estate], list[Problem]]
 def _names(customers: list[Customer], estate: Estate) -> list[Problem]:
     from .estate_names import name_problems
 
-    return name_problems(customers, estate)
+    return name_problems(customers)
 
 
 def _baseline_prefixes(customers: list[Customer], estate: Estate) -> list[Problem]:

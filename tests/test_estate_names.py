@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.errors import InputError
-from generator.estate_names import PREFIX_KIND, check_estate_names, inventory, name_problems
+from generator.estate_names import PREFIX_KIND, inventory, name_problems
+from generator.estate_stage import load_estate
 from generator.project import Project
 from generator.resolve import Customer, resolve_customer
 from generator.scaffold import scaffold_manifests
@@ -25,7 +26,7 @@ def estate(tmp_path: Path, shape: str | None) -> Project:
 
 def problems_of(project: Project) -> list[str]:
     try:
-        check_estate_names(project)
+        load_estate(project, use_cache=False)
     except InputError as exc:
         return [str(p) for p in exc.problems]
     return []
