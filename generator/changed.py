@@ -44,6 +44,7 @@ def changes_since(project: Project, since: str) -> dict[str, Any]:
     whole_env: dict[str, set[str]] = defaultdict(set)
     plain_env: dict[str, set[str]] = defaultdict(set)  # environments whose plain-root files changed
     plain_root: set[str] = set()  # customers whose plain root (infra/*.tf) changed: every environment
+    uses_of: dict[str, set[str]] = {}  # module -> itself and the sibling modules it calls
     paths = changed_paths(project, since)
     if "root.hcl" in paths:  # the root config shapes every unit: every environment of every customer
         for customer in project.customer_names():
@@ -88,7 +89,9 @@ def changes_since(project: Project, since: str) -> dict[str, Any]:
             if env is not None:
                 for unit in environment_units(env):
                     # a unit's module runs the sibling modules it calls (ecs -> ecs_task) as well
-                    uses = {unit.module} | module_dependencies(project.modules_dir, unit.module)
+                    if unit.module not in uses_of:
+                        uses_of[unit.module] = {unit.module} | module_dependencies(project.modules_dir, unit.module)
+                    uses = uses_of[unit.module]
                     if uses & modules[customer] or env_name in whole_env[customer]:
                         units.add(unit.name)
                 order = topological(unit_graph(env))

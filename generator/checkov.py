@@ -93,7 +93,6 @@ def _deviations(env: EnvContext) -> list[Skip]:
 
 
 def _unseen(env: EnvContext) -> list[Skip]:
-    m = env.manifest
     result: list[Skip] = []
     # CKV_AWS_65 (Container Insights through an object variable) is skipped inline on the cluster:
     # production may not disable it, and validate --terraform asserts the value
@@ -140,7 +139,7 @@ def checkov_view(customer: str, env: EnvContext) -> dict[str, object]:
     infra = f"output/{customer}/infra"
     intro = [f"checkov configuration of environment {env.name} (profile {env.profile}), from its resolved settings:",
              f"checkov -d {infra} --var-file {infra}/environments/{env.name}.tfvars \\",
-             f"  --config-file {infra}/{checkov_config_path(env.name).removeprefix('infra/')}",
+             f"  --config-file output/{customer}/{checkov_config_path(env.name)}",
              "Checks every environment passes or skips for the same reason are skipped inline in the modules",
              "(# checkov:skip=<ID>:<reason>). Below: the checks this environment's settings explain, each with the",
              "setting and the manifest file that chose it. A production environment never skips a non-production",

@@ -145,13 +145,7 @@ def render(
                           debug=_State.debug)
     except FgenError as exc:
         raise _fail(exc) from None
-    try:
-        results = _run(project, names, options, jobs, format_)
-    except FgenError as exc:  # the estate (every customer) has problems: nothing was written
-        if format_ is Format.json:
-            print(json.dumps({"command": mode, "exit_code": exc.exit_code, "customers": [],
-                              "problems": [str(p) for p in exc.problems]}, indent=2))
-        raise _fail(exc) from None
+    results = _run(project, names, options, jobs, format_)
     _report(results, format_, mode)
     raise typer.Exit(overall_exit(results))
 
@@ -173,14 +167,8 @@ def validate(
         names = _select(project, customers or [], all_)
     except FgenError as exc:
         raise _fail(exc) from None
-    try:
-        results = _run(project, names, Options(mode="validate", debug=_State.debug, use_cache=not no_cache), jobs,
-                       format_)
-    except FgenError as exc:  # the estate (every customer) has problems
-        if format_ is Format.json:
-            print(json.dumps({"command": "validate", "exit_code": exc.exit_code, "customers": [],
-                              "problems": [str(p) for p in exc.problems]}, indent=2))
-        raise _fail(exc) from None
+    results = _run(project, names, Options(mode="validate", debug=_State.debug, use_cache=not no_cache), jobs,
+                   format_)
     if terraform and overall_exit(results) == EXIT_OK:
         from .terraform import TerraformUnavailable, validate_customers
 
@@ -300,14 +288,14 @@ def lint(format_: FormatOpt = Format.text) -> None:
     raise typer.Exit(EXIT_FAILED if problems else EXIT_OK)
 
 
-def _environment(project: Project, customer: str, env: str):
+def _environment(project: Project, customer: str, env: str, estate=None):
     from .estate_stage import resolve_in_estate
 
     check_customer_name(customer)
     check_env_name(env)
     if customer not in project.customer_names():
         raise FgenError(f"no customer '{customer}' under customers/")
-    resolved = resolve_in_estate(project, customer, only_envs=[env])
+    resolved = resolve_in_estate(project, customer, only_envs=[env], estate=estate)
     return resolved.environments[0]
 
 
@@ -355,8 +343,9 @@ def _explain_ownership(customer: str, env: str, format_: Format) -> None:
 
     try:
         project = _project()
-        _environment(project, customer, env)  # a known, resolvable environment
-        lines = load_estate(project).explain(customer, env)
+        estate = load_estate(project)
+        _environment(project, customer, env, estate)  # a known, resolvable environment
+        lines = estate.explain(customer, env)
     except FgenError as exc:
         raise _fail(exc) from None
     if format_ is Format.json:
@@ -519,16 +508,24 @@ def _status_printer(format_: Format):
 
 
 def _run(project: Project, names: list[str], options: Options, jobs: int | None, format_: Format) -> list[CustomerResult]:
+    """``run_customers`` with a progress bar on a terminal. When the estate (every customer) has
+    problems nothing was planned or written: they are reported (as JSON too) and fgen exits 2."""
     show_progress = format_ is Format.text and sys.stderr.isatty() and len(names) > 1 and not os.environ.get("CI")
-    if not show_progress:
-        return run_customers(project, names, options, jobs)
-    from rich.progress import Progress
+    try:
+        if not show_progress:
+            return run_customers(project, names, options, jobs)
+        from rich.progress import Progress
 
-    from rich.console import Console
+        from rich.console import Console
 
-    with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("rendering" if options.mode != "validate" else "validating", total=len(names))
-        return run_customers(project, names, options, jobs, progress=lambda: progress.advance(task))
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("rendering" if options.mode != "validate" else "validating", total=len(names))
+            return run_customers(project, names, options, jobs, progress=lambda: progress.advance(task))
+    except FgenError as exc:
+        if format_ is Format.json:
+            print(json.dumps({"command": options.mode, "exit_code": exc.exit_code, "customers": [],
+                              "problems": [str(p) for p in exc.problems]}, indent=2))
+        raise _fail(exc) from None
 
 
 def _report(results: list[CustomerResult], format_: Format, mode: str) -> None:

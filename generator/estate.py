@@ -106,7 +106,6 @@ class EnvRef:
     region: str
     production: bool
     audit: bool  # audit on: an audit bucket AWS Config can deliver to
-    alerts: bool
     baseline: BaselineAsk
     baseline_claim: Where | None
     ecr: EcrAsk
@@ -198,8 +197,7 @@ def env_ref(env: "EnvContext") -> EnvRef:
     anomaly = m.budgets.anomaly_detection
     monitor = None
     if m.budgets.enabled and anomaly.enabled and anomaly.monitor == "services":
-        emails = tuple(m.budgets.emails) if m.budgets.emails else (m.customer.owner_email,)
-        monitor = (float(anomaly.threshold_usd), emails)
+        monitor = (float(anomaly.threshold_usd), tuple(env.components["budgets"].emails(env)))
     ask = BaselineAsk(
         guardduty=gd.enabled, s3_protection=gd.enabled and gd.s3_protection,
         runtime_monitoring=gd.enabled and gd.runtime_monitoring,
@@ -214,7 +212,7 @@ def env_ref(env: "EnvContext") -> EnvRef:
         customer=env.customer, env=env.name, profile=env.profile,
         file=f"customers/{env.customer}/{env.name}.yaml",
         account_id=env.account_id, region=env.region, production=env.is_production,
-        audit=m.audit.enabled, alerts=env.enabled("alerts"), baseline=ask,
+        audit=m.audit.enabled, baseline=ask,
         baseline_claim=_where(env, ("aws", "baseline_owner")) if m.aws.baseline_owner else None,
         ecr=EcrAsk(ecr.enabled, ecr.keep_last_images, ecr.untagged_expiry_days, ecr.force_delete),
         ecr_claim=_where(env, ("ecr", "owner")) if ecr.owner else None,

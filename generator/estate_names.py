@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from .components.base import EnvContext, NamedResource
 from .components.preview import preview_names
-from .errors import InputError, Problem
+from .errors import Problem
 from .yamlload import KeyPath, format_path
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .cache import cache_key
 from .errors import FgenError, InputError, Problem
-from .estate import Estate
+from .estate import Estate, EstateView
 from .project import Project
 from .resolve import Customer, resolve_customer
 
@@ -118,12 +118,17 @@ def load_estate(project: Project, use_cache: bool = True) -> Estate:
     return estate
 
 
-def attach(customer: Customer, estate: Estate) -> Customer:
-    """Give each environment of ``customer`` its view of ``estate`` (before anything is planned)."""
+def attach_views(customer: Customer, views: "dict[str, EstateView] | None") -> Customer:
+    """Give each environment of ``customer`` its view of the estate (before anything is planned);
+    ``None`` or a missing view: the environment is planned on its own (an estate of one)."""
     for env in customer.environments:
-        env.estate_view = estate.view(customer.name, env.name)
-        env.__dict__.pop("_units_memo", None)
+        env.estate_view = (views or {}).get(env.name)
+        env.__dict__.pop("_units_memo", None)  # units depend on the view
     return customer
+
+
+def attach(customer: Customer, estate: Estate) -> Customer:
+    return attach_views(customer, estate.views(customer.name))
 
 
 def resolve_in_estate(project: Project, name: str, only_envs: list[str] | None = None,

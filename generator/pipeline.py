@@ -28,7 +28,7 @@ from typing import Iterator, Literal
 from .cache import ParseCache
 from .errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, FgenError, Problem, ValidationFailed
 from .estate import Estate, EstateView
-from .estate_stage import load_estate
+from .estate_stage import attach_views, load_estate
 from .plan import plan_customer
 from .project import Project
 from .resolve import resolve_customer
@@ -86,10 +86,7 @@ def planned_tree(project: Project, customer: str, options: Options, cache: Parse
                  views: dict[str, EstateView] | None = None) -> dict[str, str]:
     """The validated tree fgen would write for ``customer`` (raises FgenError on any problem).
     ``views``: each environment's view of the estate (None: each environment planned on its own)."""
-    resolved = resolve_customer(project, customer)
-    for env in resolved.environments:
-        env.estate_view = (views or {}).get(env.name)
-    plan = plan_customer(project, resolved)
+    plan = plan_customer(project, attach_views(resolve_customer(project, customer), views))
     tree = {path: f.content for path, f in plan.files.items()}
     if options.environments:
         disk = read_tree(project.customer_output(customer)).generated

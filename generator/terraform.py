@@ -197,28 +197,31 @@ def environment_test_file(env: EnvContext, arn_types: set[str] | frozenset[str] 
                         + "\n" + "\n".join(runs))
 
 
-def copy_plain_root(infra_dir: Path, dest: Path) -> None:
-    """The plain root of a generated tree: infra/*.tf, modules/ and environments/*.tfvars (no units,
-    nothing Terraform or Terragrunt left there: no .terraform/, lock file or generated backend)."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for path in infra_dir.glob("*.tf"):
-        if path.name not in TOOL_ARTIFACTS:
-            shutil.copy2(path, dest / path.name)
-    shutil.copytree(infra_dir / "modules", dest / "modules", ignore=shutil.ignore_patterns(*TOOL_ARTIFACTS))
-    (dest / "environments").mkdir()
-    for path in (infra_dir / "environments").glob("*.tfvars"):
-        shutil.copy2(path, dest / "environments" / path.name)
-
-
 def plain_root_files(infra_dir: Path) -> dict[str, bytes]:
-    """What copy_plain_root copies, as root-relative path -> content."""
-    files = {p.name: p.read_bytes() for p in infra_dir.glob("*.tf") if p.is_file()}
-    for path in (infra_dir / "modules").rglob("*"):
-        if path.is_file():
-            files[path.relative_to(infra_dir).as_posix()] = path.read_bytes()
+    """The plain root of a generated tree, root-relative path -> content: infra/*.tf, modules/ and
+    environments/*.tfvars (no units, nothing Terraform or Terragrunt left there: no .terraform/, lock
+    file or generated backend). What `validate --terraform` copies and what its verdicts are keyed by."""
+    files = {p.name: p.read_bytes() for p in infra_dir.glob("*.tf") if p.is_file() and p.name not in TOOL_ARTIFACTS}
+    for folder, dirs, names in os.walk(infra_dir / "modules"):
+        dirs[:] = sorted(d for d in dirs if d not in TOOL_ARTIFACTS)
+        for name in names:
+            if name not in TOOL_ARTIFACTS:
+                path = Path(folder) / name
+                files[path.relative_to(infra_dir).as_posix()] = path.read_bytes()
     for path in (infra_dir / "environments").glob("*.tfvars"):
         files[f"environments/{path.name}"] = path.read_bytes()
     return files
+
+
+def write_files(dest: Path, files: dict[str, bytes]) -> None:
+    for rel, content in files.items():
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        (dest / rel).write_bytes(content)
+
+
+def copy_plain_root(infra_dir: Path, dest: Path) -> None:
+    """Write the plain root of a generated tree (``plain_root_files``) to ``dest``."""
+    write_files(dest, plain_root_files(infra_dir))
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int = 900) -> subprocess.CompletedProcess:
@@ -335,16 +338,6 @@ def _environment_files(files: dict[str, bytes], env: str) -> dict[str, bytes]:
             and not (path.startswith("tests/") and not path.startswith(f"tests/{env}/"))}
 
 
-def _harness_files(root: Path) -> dict[str, bytes]:
-    """Every file of a harness terraform reads (not its .terraform/ or CLI configuration)."""
-    files = {}
-    for path in root.rglob("*"):
-        rel = path.relative_to(root).as_posix()
-        if path.is_file() and not rel.startswith(".terraform") and rel != "terraformrc":
-            files[rel] = path.read_bytes()
-    return files
-
-
 # --- running ------------------------------------------------------------------------------------
 
 
@@ -356,6 +349,8 @@ class _Customer:
     tmp: tempfile.TemporaryDirectory | None = None
     root: Path | None = None
     env: dict[str, str] | None = None
+    #: what terraform reads in the harness: the plain root and the generated test files
+    files: dict[str, bytes] = field(default_factory=dict)
 
 
 def validate_customers(project: Project, customers: list[str], jobs: int | None = None, use_cache: bool = True,
@@ -381,7 +376,7 @@ def validate_customers(project: Project, customers: list[str], jobs: int | None 
             state.problems.append(f"output/{name}/infra: no plain-Terraform root ({', '.join(missing) or 'modules/'}); "
                                   f"run `fgen render {name}`")
             continue
-        files = plain_root_files(harness.infra)
+        files = state.files = plain_root_files(harness.infra)
         files.update({p: t.encode("utf-8") for p, t in harness.generated.items()})
         for env in harness.environments:
             if verdicts.known_valid(_environment_files(files, env.name)):
@@ -429,7 +424,8 @@ def _prepare(state: _Customer, progress: Callable[[str], None] | None) -> list[s
     where = f"output/{harness.customer}/infra"
     state.tmp = tempfile.TemporaryDirectory(prefix=f"fgen-tf-{harness.customer}-")
     root = state.root = Path(state.tmp.name) / "infra"
-    copy_plain_root(harness.infra, root)
+    generated = {path: text.encode("utf-8") for path, text in harness.generated.items()}
+    write_files(root, {path: data for path, data in state.files.items() if path not in generated})
     state.env = terraform_env(Path(state.tmp.name))
     binary = terraform_binary() or "terraform"
     if progress:
@@ -443,9 +439,7 @@ def _prepare(state: _Customer, progress: Callable[[str], None] | None) -> list[s
         step = "init"
     if result.returncode != 0:
         return [f"{where}: terraform {step} failed:\n{(result.stdout + result.stderr).strip()}"]
-    for path, text in harness.generated.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text, encoding="utf-8")
+    write_files(root, generated)
     return []
 
 
@@ -455,8 +449,7 @@ def _test(state: _Customer, env: str, verdicts: "tfcache.VerdictCache",
     harness = state.harness
     if progress:
         progress(f"terraform test: {harness.customer}/{env} ({harness.assertions.get(env, 0)} assertions)")
-    # the files as terraform reads them now: the verdict is stored under exactly what was checked
-    files = _environment_files(_harness_files(state.root), env)
+    files = _environment_files(state.files, env)  # the verdict is stored under exactly what was checked
     result = _run([terraform_binary() or "terraform", "test", f"-test-directory={harness.test_dir(env)}",
                    f"-var-file=environments/{env}.tfvars", "-no-color"], state.root, state.env)
     if result.returncode != 0:

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from .cache import PARSED_SUFFIXES, ParseCache, tree_digest
-from .checkov import CHECK_ID
+from .checkov import CHECK_ID, checkov_config_path
 from .errors import Problem
 from .hcl import dependency_label
 
@@ -231,7 +231,7 @@ def plain_root_check(tree: dict[str, str], parsed: ParsedTree, prefix: str) -> l
         backend = parsed.files.get(f"infra/environments/{env}.backend.hcl")
         config = (parsed.files.get(f"infra/config/{env}.hcl") or {}).get("locals") or {}
         problems.extend(_check_backend(backend, f"{prefix}/infra/environments/{env}.backend.hcl", config))
-        scanner = f"infra/environments/{env}.checkov.yaml"
+        scanner = checkov_config_path(env)
         problems.extend(_check_checkov_config(tree.get(scanner), f"{prefix}/{scanner}"))
     return problems
 

@@ -212,7 +212,7 @@ def write_customer(project: Project, customer: str, planned: dict[str, str], *, 
                     raise WriteError(unmovable)
                 # last step before the swap, so the old tree lacks them for the shortest time; a run
                 # killed in between leaves them in staging, and the next run puts them back
-                _move_tool_artifacts(target, staging, moving, set(), f"output/{customer}")
+                _move_tool_artifacts(target, staging, moving, f"output/{customer}")
                 exchange_dirs(staging, target)
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -288,14 +288,11 @@ def _unmovable(current: Path, staging: Path, artifacts: list[str], prefix: str) 
     return problems
 
 
-def _move_tool_artifacts(current: Path, staging: Path, artifacts: list[str], skip: set[str],
-                         prefix: str = "") -> None:
+def _move_tool_artifacts(current: Path, staging: Path, artifacts: list[str], prefix: str) -> None:
     """Rename Terraform's and Terragrunt's folders and files into the new tree: one rename each,
     whatever their size; links inside them stay links to the same targets, inodes and times unchanged.
     A rename that fails anyway raises WriteError naming it (the caller moves the others back)."""
     for rel in artifacts:
-        if rel in skip:
-            continue
         destination = staging / rel
         destination.parent.mkdir(parents=True, exist_ok=True)
         try:

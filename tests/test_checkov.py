@@ -20,17 +20,12 @@ from generator.cache import ParseCache
 from generator.checkov import checkov_config_path, skips
 from generator.resolve import resolve_customer
 from generator.validate import validate_tree
-from tests.support import REPO, edit_manifest, render_tree
+from tests.conftest import checkov_binary
+from tests.support import REPO, edit_manifest, estate_project, render_tree
 
 #: checks only a non-production environment's settings may skip
 DEVIATIONS = {"CKV2_AWS_50", "CKV_AWS_150", "CKV_AWS_157", "CKV_AWS_293", "CKV_AWS_338"}
 _SKIP = re.compile(r"checkov:skip=([A-Z0-9_]+)(?::(.*))?")
-
-
-def checkov_binary() -> str | None:
-    from tests.conftest import checkov_binary as find
-
-    return find()
 
 
 def _env(project, name):
@@ -127,17 +122,12 @@ def _scan(customer_dir, environment):
     ("shared-account", "alpha", "qa"),  # uses the baseline and the repositories dev owns in its account
     ("two-regions", "beta", "dev"),  # the account's second region: a baseline of its own, no services monitor
 ])
-def test_checkov_reports_no_failed_check_in_the_example_estates(shape, customer, environment, tmp_path):
+def test_checkov_reports_no_failed_check_in_the_example_estates(shape, customer, environment, tmp_path, run):
     """The example estates' environments that differ most from customer-x's: a non-owner of the
     account baseline and of the ECR repositories, and the second region of one account."""
-    from tests.support import estate_project
-
     project = estate_project(tmp_path, shape)
-    from generator.cli import app
-    from typer.testing import CliRunner
-
-    result = CliRunner().invoke(app, ["render", "--all"], env={"FGEN_ROOT": str(project.root)})
-    assert result.exit_code == 0, result.output
+    code, _, err = run(project, "render", "--all")
+    assert code == 0, err
     scan, report = _scan(project.output_dir / customer, environment)
     failed = [f"{c['check_id']} {c['resource']} ({c['file_path']})" for c in report["results"]["failed_checks"]]
     assert failed == [], "\n".join(failed)

@@ -17,7 +17,7 @@ import yaml
 from generator.components import CATALOGUE
 from generator.estate import BaselineAsk, EcrAsk, EnvKey, EnvRef, Estate, Where
 from generator.project import Project
-from tests.support import REPO, edit_manifest, estate_project
+from tests.support import edit_manifest, estate_project
 
 def rendered_units(project: Project) -> list[dict]:
     """Every rendered unit: customer, env, unit, account, region and its inputs."""
@@ -237,26 +237,39 @@ def test_a_customer_that_does_not_resolve_makes_the_estate_unknown(tmp_path, run
 SWITCHABLE = sorted(c.name for c in CATALOGUE if c.Settings is not None and "enabled" in c.Settings.model_fields)
 
 
+#: production refuses these off (a rule of the production profile, or a production service needs them)
+REQUIRED_IN_PRODUCTION = {"audit", "codedeploy", "monitoring", "rds", "redis", "waf"}
+
+
 @pytest.mark.parametrize("unit", SWITCHABLE)
 def test_a_unit_turned_off_is_never_referenced(unit, project, fgen):
-    """Turn a switchable component off in every environment: the render either refers to it nowhere
-    (no dependency block, no config path, no constructed name) or is refused with exit 2 and file:line.
-    ECR is the estate's case: refused (no registry for the services' default images)."""
-    for env in ("dev", "prod"):
+    """Turn a switchable component off (in dev only where production requires it): the render refers to
+    it nowhere (no dependency block, no config path, no constructed name). ECR is the estate's case:
+    refused (no registry for the services' default images)."""
+    envs = ("dev",) if unit in REQUIRED_IN_PRODUCTION else ("dev", "prod")
+    for env in envs:
         edit_manifest(project, "customer-x", f"{env}.yaml", {unit: {"enabled": False}})
     code, out, err = fgen("render", "customer-x")
     if unit == "ecr":
         assert code == 2 and "no environment of customer-x creates ECR repositories" in err, err
-    if code == 2:
-        assert "Traceback" not in err and ("customers/customer-x/" in err or "templates/profiles/" in err), err
         assert not (project.output_dir / "customer-x").exists()
         return
     assert code == 0, err
     tree = project.output_dir / "customer-x" / "infra" / "environments"
-    for hcl in tree.rglob("terragrunt.hcl"):
-        text = hcl.read_text()
-        assert f'dependency "{unit}"' not in text and f'"../{unit}"' not in text, hcl
-    assert not list(tree.glob(f"*/{unit}/terragrunt.hcl"))
+    for env in envs:
+        for hcl in (tree / env).rglob("terragrunt.hcl"):
+            text = hcl.read_text()
+            assert f'dependency "{unit}"' not in text and f'"../{unit}"' not in text, hcl
+        assert not (tree / env / unit / "terragrunt.hcl").exists()
+
+
+@pytest.mark.parametrize("unit", sorted(REQUIRED_IN_PRODUCTION))
+def test_production_refuses_a_required_unit_turned_off(unit, project, fgen):
+    edit_manifest(project, "customer-x", "prod.yaml", {unit: {"enabled": False}})
+    code, _, err = fgen("render", "customer-x")
+    assert code == 2 and "Traceback" not in err, err
+    assert "customers/customer-x/" in err or "templates/profiles/" in err, err
+    assert not (project.output_dir / "customer-x").exists()
 
 
 @pytest.mark.terraform
@@ -277,7 +290,7 @@ def _ref(customer: str, env: str, *, production: bool = False, audit: bool = Tru
          region: str = "eu-west-1", **ask) -> EnvRef:
     file = f"customers/{customer}/{env}.yaml"
     return EnvRef(customer, env, "prod" if production else "dev", file, "333333333333", region, production, audit,
-                  True, BaselineAsk(**ask), Where(file, 3, "aws.baseline_owner") if claim else None,
+                  BaselineAsk(**ask), Where(file, 3, "aws.baseline_owner") if claim else None,
                   EcrAsk(), None, Where(file, 0, "ecr.enabled"), None, ())
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -33,6 +32,13 @@ elif args[:2] == ["providers", "schema"]:
     print(json.dumps({{"provider_schemas": {{"registry.terraform.io/hashicorp/aws": {{"resource_schemas": {{
         "aws_kms_key": {{"block": {{"attributes": {{"arn": {{}}}}}}}}}}}}}}}}))
 elif args[:1] == ["test"]:
+    import time
+    spans = os.environ.get("FAKE_TF_SPANS")
+    if spans:  # when each environment's test runs, to tell side by side from one after another
+        start = time.monotonic()
+        time.sleep(0.5)
+        with open(spans, "a") as out:
+            out.write(json.dumps([start, time.monotonic()]) + "\n")
     sys.exit(int(os.environ.get("FAKE_TF_TEST_EXIT", "0")))
 '''
 
@@ -163,11 +169,16 @@ def test_no_cache_runs_everything_and_stores_nothing(fake_tf, fgen, project):
     assert not (project.cache_dir / "terraform").exists()
 
 
-def test_jobs_runs_environments_side_by_side(fake_tf, fgen):
-    """--jobs 1 and --jobs 2 give the same verdicts; init and validate run once per customer."""
-    for jobs in ("1", "2"):
+def test_jobs_runs_environments_side_by_side(fake_tf, fgen, tmp_path, monkeypatch):
+    """--jobs 2 runs dev's and prod's tests at the same time, --jobs 1 one after the other; the same
+    verdicts either way, and init and validate run once per customer."""
+    for jobs, overlap in (("1", False), ("2", True)):
+        spans = tmp_path / f"spans-{jobs}.jsonl"
+        monkeypatch.setenv("FAKE_TF_SPANS", str(spans))
         assert _validate(fgen, "--no-cache", "--jobs", jobs) == 0
         calls = fake_tf()
         assert _tests(calls) == ["dev", "prod"]
         assert [c[1] for c in calls if c[0] == "infra"].count("init") == 1
         assert [c[1] for c in calls].count("validate") == 1
+        (a_start, a_end), (b_start, b_end) = sorted(json.loads(line) for line in spans.read_text().splitlines())
+        assert (b_start < a_end) is overlap, (jobs, a_start, a_end, b_start, b_end)

@@ -27,7 +27,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 from ..errors import Problem
 from ..schema.base import StrictModel
 from ..schema.types import LogRetentionDays
-from .application import S3_ACCESS_LOG_PREFIX, enabled_services
+from .application import S3_ACCESS_LOG_PREFIX
 from .base import Assertion, Component, EnvContext, NamedResource, expect, expect_set, hcl_value, log_groups
 
 # --- audit (CloudTrail) -------------------------------------------------------------------------
