@@ -13,8 +13,15 @@ locals {
   environment = local.path_parts[local.env_index + 1]
   unit        = join("/", slice(local.path_parts, local.env_index + 2, length(local.path_parts)))
   config      = read_terragrunt_config("${get_parent_terragrunt_dir("root")}/${local.tree}/infra/config/${local.environment}.hcl").locals
+  # Units under <environment>/standby/ are the environment's warm standby: they run in its standby
+  # region, keep their state in a bucket there (so the standby can be promoted while the primary
+  # region is down), and their "dr" alias is the primary region.
+  standby      = length(local.path_parts) > local.env_index + 3 && local.path_parts[local.env_index + 2] == "standby"
+  region       = local.standby ? local.config.standby_region : local.config.region
+  state_bucket = local.standby ? local.config.standby_state_bucket : local.config.state_bucket
+  state_region = local.standby ? local.config.standby_region : local.config.state_region
   # Without a DR region the "dr" provider alias points at the primary region (it is then unused).
-  dr_region = local.config.dr_region != null ? local.config.dr_region : local.config.region
+  dr_region = local.standby ? local.config.region : (local.config.dr_region != null ? local.config.dr_region : local.config.region)
 }
 
 # One state object per customer, environment and unit; S3-native locking (Terraform >= 1.11).
@@ -27,9 +34,9 @@ remote_state {
     if_exists = "overwrite_terragrunt"
   }
   config = {
-    bucket       = local.config.state_bucket
+    bucket       = local.state_bucket
     key          = "${local.config.customer}/${local.environment}/${local.unit}/terraform.tfstate"
-    region       = local.config.state_region
+    region       = local.state_region
     encrypt      = true
     use_lockfile = true
     s3_bucket_tags = {
@@ -46,7 +53,7 @@ generate "provider" {
   if_exists = "overwrite_terragrunt"
   contents  = <<-EOF
     provider "aws" {
-      region              = "${local.config.region}"
+      region              = "${local.region}"
       allowed_account_ids = ["${local.config.account_id}"]
 
       default_tags {

@@ -207,15 +207,17 @@ def env_ref(env: "EnvContext") -> EnvRef:
         enhanced_scanning=ecr.enabled and ecr.scanning == "enhanced",
         services_monitor=monitor)
     images = tuple((name, _where(env, ("services", name))) for name, s in enabled_services(env).items()
-                   if s.image is None)
+                   if s.image is None and not env.is_standby)  # the standby pulls the primary's, replicated
+    ecr_ask = EcrAsk() if env.is_standby else EcrAsk(ecr.enabled, ecr.keep_last_images, ecr.untagged_expiry_days,
+                                                    ecr.force_delete)
     return EnvRef(
-        customer=env.customer, env=env.name, profile=env.profile,
+        customer=env.customer, env=env.estate_name, profile=env.profile,
         file=f"customers/{env.customer}/{env.name}.yaml",
         account_id=env.account_id, region=env.region, production=env.is_production,
-        audit=m.audit.enabled, baseline=ask,
+        audit=m.audit.enabled and env.host_of("audit") is not None, baseline=ask,
         baseline_claim=_where(env, ("aws", "baseline_owner")) if m.aws.baseline_owner else None,
-        ecr=EcrAsk(ecr.enabled, ecr.keep_last_images, ecr.untagged_expiry_days, ecr.force_delete),
-        ecr_claim=_where(env, ("ecr", "owner")) if ecr.owner else None,
+        ecr=ecr_ask,
+        ecr_claim=_where(env, ("ecr", "owner")) if ecr.owner and not env.is_standby else None,
         ecr_at=_where(env, ("ecr", "enabled")),
         monitor_at=_where(env, ("budgets", "anomaly_detection", "monitor")) if monitor else None,
         default_images=images)
@@ -269,7 +271,7 @@ class Estate:
 
     @classmethod
     def build(cls, customers: Iterable["Customer"]) -> "Estate":
-        return cls.from_refs([env_ref(env) for customer in customers for env in customer.environments])
+        return cls.from_refs([env_ref(env) for customer in customers for env in customer.contexts()])
 
     @classmethod
     def from_refs(cls, refs: Iterable[EnvRef]) -> "Estate":
@@ -565,4 +567,4 @@ ESTATE_CHECKS: list[EstateCheck] = [_double_claims, _claim_conflicts, _images_wi
 
 def single_view(env: "EnvContext") -> EstateView:
     """The default view of an environment planned on its own (tests, previews): an estate of one."""
-    return Estate.from_refs([env_ref(env)]).view(env.customer, env.name)
+    return Estate.from_refs([env_ref(env)]).view(env.customer, env.estate_name)

@@ -77,7 +77,7 @@ class Claim:
 
 
 def env_id(env: EnvContext) -> tuple[str, str]:
-    return (env.customer, env.name)
+    return (env.customer, env.estate_name)
 
 
 def placement(env: EnvContext) -> tuple[str, str]:
@@ -89,10 +89,10 @@ def inventory(customers: Iterable["Customer"]) -> list[Claim]:
     """Every name every environment creates, plus one resource-prefix claim per environment."""
     claims: list[Claim] = []
     for customer in customers:
-        for env in customer.environments:
+        for env in customer.contexts():
             seen: set[tuple[str, str, str, str]] = set()
             claims.append(Claim(env, NamedResource("account", PREFIX_KIND, env.prefix, ())))
-            resources = [r for c in env.components.values() if c.enabled(env) for r in c.names(env)]
+            resources = [r for c in env.components.values() if env.renders(c.name) for r in c.names(env)]
             for resource in resources + preview_names(env):
                 key = (resource.scope, resource.kind, resource.name, resource.region or "")
                 if key not in seen:  # one environment naming a thing twice is not a collision
@@ -146,7 +146,7 @@ def _identity(env: EnvContext) -> str:
 
 
 def _label(env: EnvContext) -> str:
-    return f"{env.customer}/{env.name}"
+    return f"{env.customer}/{env.estate_name}"
 
 
 def _scope_text(claim: Claim) -> str:
@@ -288,7 +288,7 @@ NAT_PER_AZ = Quota("NAT gateways per Availability Zone", "Amazon VPC", "L-FE5A38
 def quota_problems(customers: list["Customer"], claims: list[Claim] | None = None) -> list[Problem]:
     """What the estate would create beyond AWS quotas, per account (and region)."""
     claims = inventory(customers) if claims is None else claims
-    envs = [env for customer in customers for env in customer.environments]
+    envs = [env for customer in customers for env in customer.contexts()]
     problems: list[Problem] = []
 
     trails: dict[str, list[tuple[EnvContext, int]]] = defaultdict(list)

@@ -37,7 +37,7 @@ def _names(customers: list[Customer], estate: Estate) -> list[Problem]:
 def _baseline_prefixes(customers: list[Customer], estate: Estate) -> list[Problem]:
     from .components.baseline import prefix_problems
 
-    return prefix_problems(env for customer in customers for env in customer.environments)
+    return prefix_problems(env for customer in customers for env in customer.contexts())
 
 
 STAGE_CHECKS: list[StageCheck] = [lambda customers, estate: estate.check(), _names, _baseline_prefixes]
@@ -121,8 +121,8 @@ def load_estate(project: Project, use_cache: bool = True) -> Estate:
 def attach_views(customer: Customer, views: "dict[str, EstateView] | None") -> Customer:
     """Give each environment of ``customer`` its view of the estate (before anything is planned);
     ``None`` or a missing view: the environment is planned on its own (an estate of one)."""
-    for env in customer.environments:
-        env.estate_view = (views or {}).get(env.name)
+    for env in customer.contexts():
+        env.estate_view = (views or {}).get(env.estate_name)
         env.__dict__.pop("_units_memo", None)  # units depend on the view
     return customer
 

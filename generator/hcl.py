@@ -51,7 +51,7 @@ def identifier(name: str) -> str:
 
 
 def terragrunt_ref(ref: Output) -> str:
-    return f"dependency.{_ident(ref.unit.replace('-', '_'))}.outputs.{_ident(ref.name)}"
+    return f"dependency.{dependency_label(ref.unit)}.outputs.{_ident(ref.name)}"
 
 
 def dependency_label(unit: str) -> str:

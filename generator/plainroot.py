@@ -63,6 +63,19 @@ class ModuleCall:
     arguments: list[tuple[str, Expression]]  # module variable -> HCL expression
     attributes: list[tuple[str, Expression]]  # attribute of var.<label> -> type constraint
     sensitive: bool = False
+    standby: bool = False  # a unit of the warm standby: its default provider is aws.standby
+
+    @property
+    def providers(self) -> list[tuple[Expression, Expression]]:
+        """The module's providers block (empty: Terraform passes the default provider): the standby's
+        modules get the standby region as their default and the primary region as their "dr"."""
+        if not self.aliases and not self.standby:
+            return []
+        default = "aws.standby" if self.standby else "aws"
+        mapping = [("aws", default)]
+        for alias in self.aliases:
+            mapping.append((f"aws.{alias}", "aws" if self.standby and alias == "dr" else f"aws.{alias}"))
+        return [(Expression(name), Expression(provider)) for name, provider in mapping]
 
 
 @dataclass
@@ -77,6 +90,11 @@ class PlainRoot:
     @property
     def optional(self) -> list[str]:
         return [c.label for c in self.calls if c.optional]
+
+    @property
+    def has_standby(self) -> bool:
+        """Some environment has a warm standby: the root gets the "standby" provider and its region."""
+        return any(c.standby for c in self.calls)
 
 
 def build_root(project: Project, customer: Customer,
@@ -149,7 +167,7 @@ def _wire_unit(project: Project, first: Unit, inputs: dict[str, dict[str, Any]],
                                    f"{module} has no default for it")
     label = dependency_label(unit)
     call = ModuleCall(unit, label, module, first.description, False, first.provider_aliases, [], [],
-                      any(module_sensitive(str(project.modules_dir), module)))
+                      any(module_sensitive(str(project.modules_dir), module)), first.region_role == "standby")
     residues: dict[str, dict[str, Any]] = {e: {} for e in inputs}
     for key in keys:
         values = {e: filled[e][key] for e in inputs}
@@ -372,8 +390,10 @@ def tfvars_view(root: PlainRoot, config: dict[str, Any], environment: str) -> di
         "account_id": config["account_id"],
         "region": config["region"],
         "dr_region": config["dr_region"],
-        "tags": config["tags"],
     }
+    if root.has_standby:
+        values["standby_region"] = config["standby_region"]
+    values["tags"] = config["tags"]
     present = root.residues[environment]
     if root.optional:
         values["enabled"] = {c.label: c.unit in root.present[environment] for c in root.calls if c.optional}

@@ -19,6 +19,7 @@ from .project import Project
 from .render import Renderer, module_files
 from .resolve import Customer
 from .runbook import runbook_view
+from .standby import state_bucket as standby_state_bucket
 from .units import MOCK_COMMANDS, Unit, environment_units
 
 __all__ = ["MOCK_COMMANDS", "Unit", "environment_units", "plan_customer", "CustomerPlan", "GeneratedFile"]
@@ -75,6 +76,8 @@ def _plan_plain_root(project: Project, customer: Customer, renderer: Renderer, p
     sources = customer.sources
     dr = Expression("var.dr_region != null ? var.dr_region : var.region")
     aliases = [(None, Expression("var.region")), ("us_east_1", Expression(encode(US_EAST_1))), ("dr", dr)]
+    if root.has_standby:
+        aliases.append(("standby", Expression("var.standby_region != null ? var.standby_region : var.region")))
     for name, template, context in (
         ("versions.tf", "plain/versions.tf.j2", {"terraform_version": TERRAFORM_VERSION,
                                                  "aws_version": AWS_PROVIDER_VERSION}),
@@ -124,4 +127,6 @@ def environment_config(env: EnvContext) -> dict[str, Any]:
         "state_bucket": m.state.bucket or f"fg-tfstate-{env.account_id}-{env.region}",
         "state_region": env.region,
         "tags": tags,
+        "standby_region": env.standby_env.region if env.standby_env else None,
+        "standby_state_bucket": standby_state_bucket(env) if env.standby_env else None,
     }

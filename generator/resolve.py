@@ -19,6 +19,7 @@ from .components.preview import check_previews
 from .errors import InputError, Problem
 from .merge import Layer, Merged, merge_layers
 from .project import CUSTOMER_FILE, Project, check_customer_name, check_env_name
+from . import standby
 from .secrets import scan_document
 from .schema.manifest import PROFILE_KEYS, manifest_model
 from .yamlload import Document, KeyPath, format_path, load_yaml, parse_yaml
@@ -31,6 +32,10 @@ class Customer:
     name: str
     environments: list[EnvContext]
     sources: list[str] = field(default_factory=list)
+
+    def contexts(self) -> list[EnvContext]:
+        """Every environment's contexts: each environment, then its warm standby if it has one."""
+        return [c for env in self.environments for c in env.contexts()]
 
 
 def load_profile(project: Project, name: str) -> list[Document]:
@@ -177,6 +182,9 @@ def _resolve_environment(project: Project, customer: str, env_name: str, custome
     for component in CATALOGUE:
         problems.extend(component.check(context))
     problems.extend(check_previews(context))
+    problems.extend(standby.settings_problems(context))
+    if not problems and manifest.standby.enabled:
+        problems.extend(standby.context_problems(standby.derive(context)))
     if problems:
         raise InputError(problems)
     return context, [layer.document.file for layer in layers]

@@ -40,6 +40,8 @@ class Unit:
     path: str  # relative to output/<customer>/
     description: str = ""
     provider_aliases: tuple[str, ...] = ()  # aws provider aliases its module needs besides the default
+    #: "standby": the unit runs in the environment's standby region (root.hcl: units under standby/)
+    region_role: str = "primary"
 
     @property
     def source(self) -> str:
@@ -69,18 +71,11 @@ def _once_per_environment(build: Callable[[EnvContext], list[Unit]]) -> Callable
 @_once_per_environment
 def environment_units(env: EnvContext) -> list[Unit]:
     """The units of one environment, with dependencies derived from the Output references in inputs:
-    the catalogue's components, then one unit per feature-branch preview (``previews/<slug>``)."""
+    the catalogue's components, one unit per feature-branch preview (``previews/<slug>``), then the
+    warm standby's units in its region (``standby/<component>``)."""
     units: list[Unit] = []
     problems: list[Problem] = []
-    root = f"infra/environments/{env.name}"
-    for component in CATALOGUE:
-        if not component.enabled(env):
-            continue
-        inputs = component.inputs(env)
-        folder = f"{root}/{component.name}"
-        dependencies = _dependencies(env, component.name, folder, inputs, problems)
-        units.append(Unit(env.name, component.name, component.module, inputs, dependencies,
-                          f"{folder}/terragrunt.hcl", component.description, tuple(component.provider_aliases)))
+    units += _context_units(env, problems)
     for branch, settings in previews(env).items():
         slug = branch_slug(branch)
         name = preview_unit_name(slug)
@@ -89,9 +84,37 @@ def environment_units(env: EnvContext) -> list[Unit]:
         dependencies = _dependencies(env, name, folder, inputs, problems)
         units.append(Unit(env.name, name, PREVIEW_MODULE, inputs, dependencies, f"{folder}/terragrunt.hcl",
                           f"Feature-branch preview {slug} ({env.name})"))
+    if env.standby_env is not None:
+        units += _context_units(env.standby_env, problems)
     if problems:
         raise InputError(problems)
     return units
+
+
+def _context_units(env: EnvContext, problems: list[Problem]) -> list[Unit]:
+    """The catalogue's units one context (the primary region, or the standby's) renders."""
+    units = []
+    for component in CATALOGUE:
+        if not env.renders(component.name):
+            continue
+        inputs = component.inputs(env)
+        name = env.unit_name(component.name)
+        folder = f"infra/environments/{env.name}/{name}"
+        dependencies = _dependencies(env, name, folder, inputs, problems)
+        description = component.description + (f" (warm standby in {env.region})" if env.is_standby else "")
+        units.append(Unit(env.name, name, component.module, inputs, dependencies, f"{folder}/terragrunt.hcl",
+                          description, tuple(component.provider_aliases), region_role=env.role))
+    return units
+
+
+def _producer(env: EnvContext, unit: str) -> tuple[EnvContext, str] | None:
+    """The context and component behind a referenced unit name (``alb``, ``standby/alb``), if rendered."""
+    primary = env.primary_env
+    context, component = (primary.standby_env, unit.removeprefix("standby/")) if unit.startswith("standby/") \
+        else (primary, unit)
+    if context is None or not context.renders(component):
+        return None
+    return context, component
 
 
 def _dependencies(env: EnvContext, unit: str, folder: str, inputs: dict[str, Any],
@@ -103,13 +126,16 @@ def _dependencies(env: EnvContext, unit: str, folder: str, inputs: dict[str, Any
         deps.setdefault(ref.unit, []).append(ref.name)
     dependencies = []
     for dep_unit, outputs in sorted(deps.items()):
-        producer = by_name.get(dep_unit)
-        if producer is None or not producer.enabled(env):
-            toggle = (dep_unit, "enabled")
-            problems.append(env.problem(toggle, f"{unit} needs {dep_unit} (it uses its "
-                                        f"{', '.join(outputs)}); enable {dep_unit} or disable {unit}"))
+        found = _producer(env, dep_unit)
+        if found is None:
+            base = dep_unit.removeprefix("standby/")
+            toggle = (base, "enabled")
+            where = " in the standby region" if dep_unit != base else ""
+            problems.append(env.problem(toggle, f"{unit} needs {dep_unit}{where} (it uses its "
+                                        f"{', '.join(outputs)}); enable {base} or disable {unit.split('/')[-1]}"))
             continue
-        available = producer.mocks(env)
+        context, component = found
+        available = by_name[component].mocks(context)
         mocks = {name: available[name] for name in outputs if name in available}
         config_path = posixpath.relpath(f"infra/environments/{env.name}/{dep_unit}", folder)
         dependencies.append(Dependency(dep_unit, dependency_label(dep_unit), config_path, outputs, mocks))

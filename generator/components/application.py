@@ -124,6 +124,8 @@ class LogBucketSettings(StrictModel):
 
 class LogBucket(Component):
     name = "log_bucket"
+    standby = "regional"
+    stays_on_promotion = True
     module = "s3_logs"
     description = "S3 bucket for access logs (ALB, CloudFront, S3 server access logs): SSE-S3, versioned, private, TLS only."
     Settings = LogBucketSettings
@@ -255,6 +257,7 @@ class AlbSettings(StrictModel):
 
 class Alb(Component):
     name = "alb"
+    standby = "regional"
     module = "alb"
     description = "Internet-facing Application Load Balancer: HTTPS listener, HTTP->HTTPS redirect, a target group per service."
     Settings = AlbSettings
@@ -467,6 +470,7 @@ class EcsSettings(StrictModel):
 
 class Ecs(Component):
     name = "ecs"
+    standby = "regional"
     module = "ecs"
     description = "ECS cluster on Fargate: one service per application service, behind the ALB, auto-scaled."
     Settings = EcsSettings

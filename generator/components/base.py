@@ -68,6 +68,14 @@ def log_groups(unit: str, groups: str, retention_days: int, kms_key: Any) -> Ass
                      "with " + ("a KMS key" if kms_key is None else "the customer KMS key"))
 
 
+#: how a component's unit relates to an environment's warm standby (generator/standby.py):
+#: "regional": the standby region gets a unit of its own (``standby/<name>``);
+#: "promoted": it does only once the standby is promoted (backups, the bastion, scheduled scaling);
+#: "shared": the primary tree's one unit serves both regions (global resources: CloudFront, Route 53,
+#: IAM, budgets; or resources that replicate themselves: assets, ECR, the trail);
+#: "primary": the primary region only (DR copies into the region the standby lives in)
+StandbyMode = Literal["regional", "promoted", "shared", "primary"]
+
 #: where AWS requires a name to be unique: worldwide, per region (across all accounts), per account
 #: (IAM, budgets, CloudFront), or per account and region (almost everything else)
 Scope = Literal["global", "region", "account", "account-region"]
@@ -110,6 +118,16 @@ class Component:
     provider_aliases: ClassVar[tuple[str, ...]] = ()
     #: AWS service principals that must be allowed to use the customer KMS key for this component
     kms_service_principals: ClassVar[tuple[str, ...]] = ()
+
+    #: see ``StandbyMode``
+    standby: ClassVar[StandbyMode] = "primary"
+    #: a regional unit the units that stay on promotion are anchored to (a key, a bucket, a topic, the
+    #: account's baseline): promotion keeps the primary region's unit instead of removing it
+    stays_on_promotion: ClassVar[bool] = False
+
+    def leaves_on_promotion(self) -> bool:
+        """Whether promoting the standby removes this unit from the primary region's tree."""
+        return self.standby != "shared" and not self.stays_on_promotion
 
     #: architecture diagram: this unit's label and the units (or "users") that send it traffic or data
     diagram_label: ClassVar[str] = ""
@@ -163,6 +181,74 @@ class EnvContext:
     environment_profiles: dict[str, str] = field(default_factory=dict)
     #: this environment's view of the estate (set by the estate stage; see ``estate``)
     estate_view: "EstateView | None" = None
+    #: "standby": this context is the warm standby of environment ``name`` in another region
+    #: (generator/standby.py derives it, with its own manifest); its units live under ``standby/``
+    role: Literal["primary", "standby"] = "primary"
+    #: the primary's standby, or the standby's primary
+    counterpart: "EnvContext | None" = field(default=None, repr=False, compare=False)
+
+    # -- the warm standby --
+
+    @property
+    def is_standby(self) -> bool:
+        return self.role == "standby"
+
+    @property
+    def standby_env(self) -> "EnvContext | None":
+        """This environment's warm standby (primary contexts only)."""
+        return self.counterpart if self.role == "primary" else None
+
+    @property
+    def primary_env(self) -> "EnvContext":
+        return self.counterpart if self.role == "standby" and self.counterpart is not None else self
+
+    def contexts(self) -> list["EnvContext"]:
+        """This environment's contexts: itself, then its standby if it has one."""
+        return [self] + ([self.counterpart] if self.standby_env is not None else [])
+
+    @property
+    def promoted(self) -> bool:
+        """The standby has taken over: it is rendered as the primary, the primary region's stack leaves."""
+        standby = getattr(self.manifest, "standby", None)
+        return bool(standby is not None and standby.enabled and standby.promoted)
+
+    @property
+    def estate_name(self) -> str:
+        """The name this context has in the estate and in messages: ``prod`` or ``prod/standby``."""
+        return f"{self.name}/standby" if self.is_standby else self.name
+
+    def unit_name(self, component: str) -> str:
+        """A component's unit in this context: ``<component>``, or ``standby/<component>`` (its folder below
+        the environment's, and the ``unit`` root.hcl reads from the path)."""
+        return f"standby/{component}" if self.is_standby else component
+
+    def renders(self, unit: str) -> bool:
+        """Whether this context's tree holds ``unit`` (the component is on, and lives here)."""
+        component = self.components.get(unit)
+        if component is None or not component.enabled(self):
+            return False
+        if self.is_standby:
+            return component.standby == "regional" or (component.standby == "promoted" and self.promoted)
+        return not (self.promoted and component.leaves_on_promotion())
+
+    def host_of(self, unit: str) -> "EnvContext | None":
+        """The context whose unit this context uses for ``unit``: itself; the primary for a shared unit
+        (seen from the standby); the standby for a unit that moved there on promotion; None: none."""
+        if self.renders(unit):
+            return self
+        other = self.counterpart
+        component = self.components.get(unit)
+        if other is None or component is None:
+            return None
+        if self.is_standby and component.standby == "shared" and other.renders(unit):
+            return other
+        if not self.is_standby and self.promoted and component.leaves_on_promotion() and other.renders(unit):
+            return other
+        return None
+
+    def primary_out(self, unit: str, name: str) -> Output:
+        """An output of the primary region's unit, seen from the standby (the replica's source)."""
+        return Output(self.primary_env.unit_name(unit), name)
 
     @property
     def estate(self) -> "EstateView":
@@ -176,8 +262,9 @@ class EnvContext:
 
     @property
     def prefix(self) -> str:
-        """Resource name prefix: ``<customer>-<env>``."""
-        return f"{self.customer}-{self.name}"
+        """Resource name prefix: ``<customer>-<env>``, and ``<customer>-<env>-standby`` for the standby
+        (its IAM roles and buckets share global namespaces with the primary's)."""
+        return f"{self.customer}-{self.name}-standby" if self.is_standby else f"{self.customer}-{self.name}"
 
     @property
     def region(self) -> str:
@@ -192,12 +279,12 @@ class EnvContext:
         return self.profile == "prod"
 
     def enabled(self, unit: str) -> bool:
-        component = self.components.get(unit)
-        return component is not None and component.enabled(self)
+        """Whether this environment has ``unit`` where this context can use it (see ``host_of``)."""
+        return self.host_of(unit) is not None
 
     @property
     def kms_service_principals(self) -> set[str]:
-        return {p for name, c in self.components.items() if self.enabled(name) for p in c.kms_service_principals}
+        return {p for name, c in self.components.items() if self.renders(name) for p in c.kms_service_principals}
 
     def problem(self, path: KeyPath, message: str) -> Problem:
         """A problem located at the file and line that set ``path`` (or its nearest ancestor)."""
@@ -206,4 +293,6 @@ class EnvContext:
         return Problem(file, line, format_path(path), message)
 
     def out(self, unit: str, name: str) -> Output:
-        return Output(unit, name)
+        """Output ``name`` of the unit this context uses for ``unit`` (``standby/<unit>`` in the standby)."""
+        host = self.host_of(unit) or self
+        return Output(host.unit_name(unit), name)

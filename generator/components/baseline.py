@@ -28,6 +28,8 @@ MAX_PREFIX = 40
 
 class AccountBaseline(Component):
     name = "account_baseline"
+    standby = "regional"
+    stays_on_promotion = True
     module = "account_baseline"
     description = ("Account baseline, once per account and region in the estate: GuardDuty, Security Hub, AWS "
                    "Config, ECR registry scanning (and the account's services cost monitor).")

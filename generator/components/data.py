@@ -207,6 +207,7 @@ class RdsSettings(StrictModel):
 
 class Rds(Component):
     name = "rds"
+    standby = "regional"
     module = "rds_postgres"
     description = "PostgreSQL on RDS: encrypted, TLS only, password in Secrets Manager, optional read replicas."
     Settings = RdsSettings
@@ -421,6 +422,7 @@ class RedisSettings(StrictModel):
 
 class Redis(Component):
     name = "redis"
+    standby = "regional"
     module = "redis"
     description = "ElastiCache Redis OSS / Valkey replication group: encrypted, TLS only, IAM or AUTH token auth."
     Settings = RedisSettings

@@ -158,6 +158,7 @@ def _under(name: str, domain: str) -> bool:
 
 class Cdn(Component):
     name = "cdn"
+    standby = "shared"
     module = "cdn"
     description = ("CloudFront distribution: static assets from S3 through an Origin Access Control, the API "
                    "and websockets from the ALB, TLS 1.2+, WAF, access logs.")
@@ -342,6 +343,7 @@ class DnsRecords(Component):
     """
 
     name = "dns_records"
+    standby = "shared"
     module = "dns_records"
     description = ("Route 53 alias records in the customer's hosted zone (dns.hosted_zone_id): the CDN origin "
                    "name to the ALB, the CDN aliases to the distribution; without the CDN, dns.domain to the ALB.")
@@ -432,6 +434,7 @@ class WafSettings(StrictModel):
 
 class Waf(Component):
     name = "waf"
+    standby = "regional"
     module = "waf"
     description = ("AWS WAF: a CLOUDFRONT web ACL (us-east-1) for the CDN and a REGIONAL one on the ALB; managed "
                    "rule groups, per-IP and login rate limits, optional geo blocking, encrypted logs.")

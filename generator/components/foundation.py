@@ -23,6 +23,8 @@ class KmsSettings(StrictModel):
 
 class Kms(Component):
     name = "kms"
+    standby = "regional"
+    stays_on_promotion = True
     module = "kms"
     description = "Customer-managed KMS key that encrypts logs, buckets, databases and caches."
     Settings = KmsSettings
@@ -115,6 +117,7 @@ class VpcSettings(StrictModel):
 
 class Vpc(Component):
     name = "vpc"
+    standby = "regional"
     module = "vpc"
     description = "VPC with public, private and database subnets, NAT gateways and flow logs."
     Settings = VpcSettings
@@ -217,6 +220,7 @@ class Assets(Component):
     bucket policy (the OAC grant names the distribution, which exists only after this unit)."""
 
     name = "assets"
+    standby = "shared"
     module = "s3_assets"
     description = "S3 bucket for the game's static assets (versioned, SSE-KMS, private, TLS only)."
     Settings = AssetsSettings

@@ -49,6 +49,7 @@ class SecurityGroupsSettings(StrictModel):
 
 class SecurityGroups(Component):
     name = "security_groups"
+    standby = "regional"
     module = "security_groups"
     description = ("Least-privilege security groups: ALB, one per service, RDS, Redis, VPC endpoints and the "
                    "bastion, one described rule per need.")
@@ -160,6 +161,7 @@ class VpcEndpointsSettings(StrictModel):
 
 class VpcEndpoints(Component):
     name = "vpc_endpoints"
+    standby = "regional"
     module = "vpc_endpoints"
     description = "VPC gateway endpoints (S3, DynamoDB) and interface endpoints (ECR, logs, SSM, ...) with private DNS."
     Settings = VpcEndpointsSettings
@@ -241,6 +243,7 @@ class BastionSettings(StrictModel):
 
 class Bastion(Component):
     name = "bastion"
+    standby = "promoted"
     module = "bastion"
     description = "Bastion host: AL2023, IMDSv2, encrypted root volume, Session Manager, SSH only from admin CIDRs."
     Settings = BastionSettings

@@ -115,6 +115,8 @@ class AlertsSettings(StrictModel):
 
 class Alerts(Component):
     name = "alerts"
+    standby = "regional"
+    stays_on_promotion = True
     module = "alerts"
     description = "KMS-encrypted SNS topic for alarms, events, budgets and cost anomalies, with email subscriptions."
     Settings = AlertsSettings
@@ -254,6 +256,7 @@ def regional_web_acl_name(env: EnvContext) -> str:
 
 class Monitoring(Component):
     name = "monitoring"
+    standby = "regional"
     module = "monitoring"
     description = ("CloudWatch alarms (ALB, ECS, RDS, cache, WAF) notifying the alert topic, and a dashboard "
                    "per environment.")
@@ -472,6 +475,7 @@ class ScheduledAction:
 
 class ScalingEvents(Component):
     name = "scaling_events"
+    standby = "promoted"
     module = "scaling_events"
     description = ("Scheduled ECS auto-scaling actions that raise capacity ahead of known traffic events, and "
                    "optionally raise chosen alarm thresholds for their duration.")

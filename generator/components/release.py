@@ -85,6 +85,7 @@ class CodedeploySettings(StrictModel):
 
 class Codedeploy(Component):
     name = "codedeploy"
+    standby = "regional"
     module = "codedeploy"
     description = ("CodeDeploy blue/green releases of the services with deployment: blue_green: traffic "
                    "shifting, test listener, automatic rollback on failure or alarm.")
@@ -221,6 +222,7 @@ VAULT_EVENTS = (
 
 class Backup(Component):
     name = "backup"
+    standby = "promoted"
     module = "backup"
     description = ("AWS Backup: KMS-encrypted vault, daily plan for the database and assets bucket, "
                    "vault notifications and scheduled restore tests.")

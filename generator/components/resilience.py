@@ -65,6 +65,7 @@ def parameter_path_prefix(env: EnvContext) -> str:
 
 class Parameters(Component):
     name = "parameters"
+    standby = "regional"
     module = "parameters"
     description = "SSM Parameter Store: the services' secret configuration as SecureString parameters (customer key)."
     Settings = ParametersSettings
@@ -171,6 +172,7 @@ class BudgetsSettings(StrictModel):
 
 class Budgets(Component):
     name = "budgets"
+    standby = "shared"
     module = "budgets"
     description = "Monthly AWS Budgets cost budget per environment and Cost Anomaly Detection alerts."
     Settings = BudgetsSettings
@@ -255,6 +257,7 @@ class DrSettings(StrictModel):
 
 class Dr(Component):
     name = "dr"
+    standby = "primary"
     module = "dr"
     description = "Disaster recovery: RDS automated backups replicated to the DR region under a key of that region."
     Settings = DrSettings

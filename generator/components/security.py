@@ -69,6 +69,7 @@ class AuditSettings(StrictModel):
 
 class Audit(Component):
     name = "audit"
+    standby = "shared"
     module = "audit"
     description = "CloudTrail trail (multi-region, validated, KMS) with audit bucket, log group and CIS alarms."
     Settings = AuditSettings
@@ -182,6 +183,7 @@ class EcrSettings(StrictModel):
 
 class Ecr(Component):
     name = "ecr"
+    standby = "shared"
     module = "ecr"
     description = "ECR repository per service: immutable tags, scan on push, KMS encryption, lifecycle policy."
     Settings = EcrSettings
@@ -283,6 +285,7 @@ class OperatorAccessSettings(StrictModel):
 
 class OperatorAccess(Component):
     name = "operator_access"
+    standby = "shared"
     module = "operator_access"
     description = ("MFA-only IAM roles for people: read-only (no sessions), and admin (read-only plus Session "
                    "Manager on the bastion and ECS Exec).")
@@ -393,6 +396,7 @@ class IdentitySettings(StrictModel):
 
 class Identity(Component):
     name = "identity"
+    standby = "shared"
     module = "identity"
     description = "Cognito user pool (TOTP MFA, strong passwords, groups), public app client and hosted domain."
     Settings = IdentitySettings
@@ -513,6 +517,8 @@ class ThreatDetectionSettings(StrictModel):
 
 class ThreatDetection(Component):
     name = "threat_detection"
+    standby = "regional"
+    stays_on_promotion = True
     module = "threat_detection"
     description = "GuardDuty findings of the account and region forwarded to this environment's alert topic."
     Settings = ThreatDetectionSettings

@@ -14,6 +14,7 @@ from pydantic import Field, create_model, field_validator
 from ..components import CATALOGUE
 from ..components.data import DataSets
 from ..components.preview import Previews
+from ..standby import StandbySettings
 from .base import Aws, Dns, Identity, State, StrictModel, Tags, check_tags
 from .services import Services
 from .types import EnvName, LogRetentionDays
@@ -35,6 +36,8 @@ class ManifestBase(StrictModel):
     services: Services = Field(description="Application services (ECS on Fargate behind the ALB), by name.")
     data_sets: DataSets = Field(default_factory=dict, description="Named database snapshots environments may be "
                                 "created from (rds.restore_from_snapshot), usually in customer.yaml.")
+    standby: StandbySettings = Field(default_factory=StandbySettings, description="A warm standby of this "
+                                     "environment in a second region that can take over (generator/standby.py).")
     previews: Previews = Field(default_factory=dict, description="Feature-branch previews of this (non-production) "
                                "environment, by branch name; edit with `fgen preview add/remove`.")
 
@@ -61,4 +64,4 @@ def manifest_model() -> type[ManifestBase]:
 
 
 #: top-level keys a profile may set (profiles give defaults for settings, never identity)
-PROFILE_KEYS = frozenset({"logging", "tags", "state", "services"} | {c.name for c in CATALOGUE if c.Settings is not None})
+PROFILE_KEYS = frozenset({"logging", "tags", "state", "services", "standby"} | {c.name for c in CATALOGUE if c.Settings is not None})

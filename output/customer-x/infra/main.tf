@@ -605,3 +605,387 @@ module "previews__feature_season_rewards_7b39fd" {
     })
   }
 }
+
+# Customer-managed KMS key that encrypts logs, buckets, databases and caches. (warm standby in eu-central-1)
+module "standby__kms" {
+  source = "./modules/kms"
+  count  = var.enabled.standby__kms ? 1 : 0
+  providers = {
+    aws = aws.standby
+  }
+
+  name                    = var.standby__kms.name
+  description             = var.standby__kms.description
+  deletion_window_in_days = var.standby__kms.deletion_window_in_days
+  rotation_period_in_days = var.standby__kms.rotation_period_in_days
+  service_principals      = var.standby__kms.service_principals
+}
+
+# VPC with public, private and database subnets, NAT gateways and flow logs. (warm standby in eu-central-1)
+module "standby__vpc" {
+  source = "./modules/vpc"
+  count  = var.enabled.standby__vpc ? 1 : 0
+  providers = {
+    aws = aws.standby
+  }
+
+  name                    = var.standby__vpc.name
+  cidr_block              = var.standby__vpc.cidr_block
+  az_count                = var.standby__vpc.az_count
+  public_subnet_cidrs     = var.standby__vpc.public_subnet_cidrs
+  private_subnet_cidrs    = var.standby__vpc.private_subnet_cidrs
+  database_subnet_cidrs   = var.standby__vpc.database_subnet_cidrs
+  nat_gateway_count       = var.standby__vpc.nat_gateway_count
+  kms_key_arn             = one(module.standby__kms[*].key_arn)
+  flow_log_retention_days = var.standby__vpc.flow_log_retention_days
+  flow_log_traffic_type   = var.standby__vpc.flow_log_traffic_type
+}
+
+# S3 bucket for access logs (ALB, CloudFront, S3 server access logs): SSE-S3, versioned, private, TLS only. (warm standby in eu-central-1)
+module "standby__log_bucket" {
+  source = "./modules/s3_logs"
+  count  = var.enabled.standby__log_bucket ? 1 : 0
+  providers = {
+    aws = aws.standby
+  }
+
+  bucket_name                            = var.standby__log_bucket.bucket_name
+  force_destroy                          = var.standby__log_bucket.force_destroy
+  object_ownership                       = var.standby__log_bucket.object_ownership
+  expiration_days                        = var.standby__log_bucket.expiration_days
+  noncurrent_version_expiration_days     = var.standby__log_bucket.noncurrent_version_expiration_days
+  abort_incomplete_multipart_upload_days = var.standby__log_bucket.abort_incomplete_multipart_upload_days
+  alb_log_prefix                         = var.standby__log_bucket.alb_log_prefix
+  s3_access_log_prefix                   = var.standby__log_bucket.s3_access_log_prefix
+  elb_account_id                         = var.standby__log_bucket.elb_account_id
+  cloudfront_log_prefix                  = var.standby__log_bucket.cloudfront_log_prefix
+}
+
+# Least-privilege security groups: ALB, one per service, RDS, Redis, VPC endpoints and the bastion, one described rule per need. (warm standby in eu-central-1)
+module "standby__security_groups" {
+  source = "./modules/security_groups"
+  count  = var.enabled.standby__security_groups ? 1 : 0
+  providers = {
+    aws = aws.standby
+  }
+
+  name                = var.standby__security_groups.name
+  vpc_id              = one(module.standby__vpc[*].vpc_id)
+  vpc_cidr_block      = one(module.standby__vpc[*].vpc_cidr_block)
+  alb_ingress         = var.standby__security_groups.alb_ingress
+  alb_ingress_ipv6    = var.standby__security_groups.alb_ingress_ipv6
+  services            = var.standby__security_groups.services
+  rds_enabled         = var.standby__security_groups.rds_enabled
+  rds_port            = var.standby__security_groups.rds_port
+  redis_enabled       = var.standby__security_groups.redis_enabled
+  redis_port          = var.standby__security_groups.redis_port
+  bastion_enabled     = var.standby__security_groups.bastion_enabled
+  bastion_admin_cidrs = var.standby__security_groups.bastion_admin_cidrs
+}
+
+# VPC gateway endpoints (S3, DynamoDB) and interface endpoints (ECR, logs, SSM, ...) with private DNS. (warm standby in eu-central-1)
+module "standby__vpc_endpoints" {
+  source = "./modules/vpc_endpoints"
+  count  = var.enabled.standby__vpc_endpoints ? 1 : 0
+  providers = {
+    aws = aws.standby
+  }
+
+  name                    = var.standby__vpc_endpoints.name
+  vpc_id                  = one(module.standby__vpc[*].vpc_id)
+  private_subnet_ids      = one(module.standby__vpc[*].private_subnet_ids)
+  private_route_table_ids = one(module.standby__vpc[*].private_route_table_ids)
+  security_group_id       = one(module.standby__security_groups[*].endpoints_security_group_id)
+  gateway_services        = var.standby__vpc_endpoints.gateway_services
+  interface_services      = var.standby__vpc_endpoints.interface_services
+}
+
+# Internet-facing Application Load Balancer: HTTPS listener, HTTP->HTTPS redirect, a target group per service. (warm standby in eu-central-1)
+module "standby__alb" {
+  source = "./modules/alb"
+  count  = var.enabled.standby__alb ? 1 : 0
+  providers = {
+    aws = aws.standby
+  }
+
+  name                 = var.standby__alb.name
+  vpc_id               = one(module.standby__vpc[*].vpc_id)
+  public_subnet_ids    = one(module.standby__vpc[*].public_subnet_ids)
+  security_group_id    = one(module.standby__security_groups[*].alb_security_group_id)
+  certificate_arn      = var.standby__alb.certificate_arn
+  ssl_policy           = var.standby__alb.ssl_policy
+  idle_timeout         = var.standby__alb.idle_timeout
+  deletion_protection  = var.standby__alb.deletion_protection
+  access_logs_bucket   = one(module.standby__log_bucket[*].bucket_name)
+  access_logs_prefix   = var.standby__alb.access_logs_prefix
+  deregistration_delay = var.standby__alb.deregistration_delay
+  health_check         = var.standby__alb.health_check
+  target_groups        = var.standby__alb.target_groups
+  test_listener = merge(var.standby__alb.test_listener, {
+    source_ips = one(module.standby__vpc[*].nat_public_ips)
+  })
+}
+
+# AWS WAF: a CLOUDFRONT web ACL (us-east-1) for the CDN and a REGIONAL one on the ALB; managed rule groups, per-IP and login rate limits, optional geo blocking, encrypted logs. (warm standby in eu-central-1)
+module "standby__waf" {
+  source = "./modules/waf"
+  count  = var.enabled.standby__waf ? 1 : 0
+  providers = {
+    aws           = aws.standby
+    aws.us_east_1 = aws.us_east_1
+  }
+
+  name                        = var.standby__waf.name
+  create_cloudfront_acl       = var.standby__waf.create_cloudfront_acl
+  alb_arn                     = one(module.standby__alb[*].alb_arn)
+  kms_key_arn                 = one(module.standby__kms[*].key_arn)
+  cloudfront_log_kms_key_arn  = var.standby__waf.cloudfront_log_kms_key_arn
+  kms_deletion_window_in_days = var.standby__waf.kms_deletion_window_in_days
+  log_retention_days          = var.standby__waf.log_retention_days
+  rate_limit                  = var.standby__waf.rate_limit
+  login_rate_limit            = var.standby__waf.login_rate_limit
+  rate_limit_window_sec       = var.standby__waf.rate_limit_window_sec
+  login_paths                 = var.standby__waf.login_paths
+  anonymous_ip_list           = var.standby__waf.anonymous_ip_list
+  blocked_countries           = var.standby__waf.blocked_countries
+}
+
+# PostgreSQL on RDS: encrypted, TLS only, password in Secrets Manager, optional read replicas. (warm standby in eu-central-1)
+module "standby__rds" {
+  source = "./modules/rds_postgres"
+  count  = var.enabled.standby__rds ? 1 : 0
+  providers = {
+    aws = aws.standby
+  }
+
+  identifier                            = var.standby__rds.identifier
+  engine_version                        = var.standby__rds.engine_version
+  instance_class                        = var.standby__rds.instance_class
+  db_name                               = var.standby__rds.db_name
+  master_username                       = var.standby__rds.master_username
+  port                                  = var.standby__rds.port
+  allocated_storage                     = var.standby__rds.allocated_storage
+  max_allocated_storage                 = var.standby__rds.max_allocated_storage
+  kms_key_arn                           = one(module.standby__kms[*].key_arn)
+  subnet_ids                            = one(module.standby__vpc[*].database_subnet_ids)
+  availability_zones                    = one(module.standby__vpc[*].azs)
+  security_group_ids                    = [one(module.standby__security_groups[*].rds_security_group_id)]
+  multi_az                              = var.standby__rds.multi_az
+  deletion_protection                   = var.standby__rds.deletion_protection
+  final_snapshot                        = var.standby__rds.final_snapshot
+  backup_retention_period               = var.standby__rds.backup_retention_period
+  backup_window                         = var.standby__rds.backup_window
+  maintenance_window                    = var.standby__rds.maintenance_window
+  log_min_duration_statement            = var.standby__rds.log_min_duration_statement
+  performance_insights_retention_period = var.standby__rds.performance_insights_retention_period
+  monitoring_interval                   = var.standby__rds.monitoring_interval
+  read_replica_count                    = var.standby__rds.read_replica_count
+  log_retention_days                    = var.standby__rds.log_retention_days
+  apply_immediately                     = var.standby__rds.apply_immediately
+  snapshot_identifier                   = var.standby__rds.snapshot_identifier
+}
+
+# ElastiCache Redis OSS / Valkey replication group: encrypted, TLS only, IAM or AUTH token auth. (warm standby in eu-central-1)
+module "standby__redis" {
+  source = "./modules/redis"
+  count  = var.enabled.standby__redis ? 1 : 0
+  providers = {
+    aws = aws.standby
+  }
+
+  name                       = var.standby__redis.name
+  engine                     = var.standby__redis.engine
+  engine_version             = var.standby__redis.engine_version
+  node_type                  = var.standby__redis.node_type
+  port                       = var.standby__redis.port
+  cluster_mode_enabled       = var.standby__redis.cluster_mode_enabled
+  num_node_groups            = var.standby__redis.num_node_groups
+  replicas_per_node_group    = var.standby__redis.replicas_per_node_group
+  automatic_failover_enabled = var.standby__redis.automatic_failover_enabled
+  notification_topic_arn     = one(module.standby__alerts[*].topic_arn)
+  multi_az_enabled           = var.standby__redis.multi_az_enabled
+  kms_key_arn                = one(module.standby__kms[*].key_arn)
+  subnet_ids                 = one(module.standby__vpc[*].private_subnet_ids)
+  security_group_ids         = [one(module.standby__security_groups[*].redis_security_group_id)]
+  auth_mode                  = var.standby__redis.auth_mode
+  auth_token_parameter_name  = var.standby__redis.auth_token_parameter_name
+  app_user_access_string     = var.standby__redis.app_user_access_string
+  snapshot_retention_limit   = var.standby__redis.snapshot_retention_limit
+  snapshot_window            = var.standby__redis.snapshot_window
+  maintenance_window         = var.standby__redis.maintenance_window
+  apply_immediately          = var.standby__redis.apply_immediately
+  log_retention_days         = var.standby__redis.log_retention_days
+}
+
+# ECS cluster on Fargate: one service per application service, behind the ALB, auto-scaled. (warm standby in eu-central-1)
+module "standby__ecs" {
+  source = "./modules/ecs"
+  count  = var.enabled.standby__ecs ? 1 : 0
+  providers = {
+    aws = aws.standby
+  }
+
+  name                               = var.standby__ecs.name
+  kms_key_arn                        = one(module.standby__kms[*].key_arn)
+  private_subnet_ids                 = one(module.standby__vpc[*].private_subnet_ids)
+  service_security_group_ids         = one(module.standby__security_groups[*].service_security_group_ids)
+  target_group_arns                  = one(module.standby__alb[*].target_group_arns)
+  target_group_arn_suffixes          = one(module.standby__alb[*].target_group_arn_suffixes)
+  alb_arn_suffix                     = one(module.standby__alb[*].alb_arn_suffix)
+  log_retention_days                 = var.standby__ecs.log_retention_days
+  container_insights                 = var.standby__ecs.container_insights
+  enable_execute_command             = var.standby__ecs.enable_execute_command
+  deployment_minimum_healthy_percent = var.standby__ecs.deployment_minimum_healthy_percent
+  deployment_maximum_percent         = var.standby__ecs.deployment_maximum_percent
+  ssm_parameter_arn_prefix           = var.standby__ecs.ssm_parameter_arn_prefix
+  database = {
+    host       = one(module.standby__rds[*].address)
+    port       = one(module.standby__rds[*].port)
+    name       = one(module.standby__rds[*].db_name)
+    secret_arn = one(module.standby__rds[*].master_user_secret_arn)
+  }
+  redis = merge(var.standby__ecs.redis, {
+    host                  = one(module.standby__redis[*].primary_endpoint_address)
+    port                  = one(module.standby__redis[*].port)
+    replication_group_id  = one(module.standby__redis[*].replication_group_id)
+    replication_group_arn = one(module.standby__redis[*].replication_group_arn)
+    user_id               = one(module.standby__redis[*].app_user_id)
+    user_arn              = one(module.standby__redis[*].app_user_arn)
+  })
+  services = {
+    for k, v in var.standby__ecs.services : k => merge(v, {
+      environment = {
+        COGNITO_ISSUER    = module.identity.issuer
+        COGNITO_CLIENT_ID = module.identity.client_id
+      }
+    })
+  }
+}
+
+# KMS-encrypted SNS topic for alarms, events, budgets and cost anomalies, with email subscriptions. (warm standby in eu-central-1)
+module "standby__alerts" {
+  source = "./modules/alerts"
+  count  = var.enabled.standby__alerts ? 1 : 0
+  providers = {
+    aws = aws.standby
+  }
+
+  name                         = var.standby__alerts.name
+  display_name                 = var.standby__alerts.display_name
+  kms_key_arn                  = one(module.standby__kms[*].key_arn)
+  email_addresses              = var.standby__alerts.email_addresses
+  publisher_service_principals = var.standby__alerts.publisher_service_principals
+}
+
+# CloudWatch alarms (ALB, ECS, RDS, cache, WAF) notifying the alert topic, and a dashboard per environment. (warm standby in eu-central-1)
+module "standby__monitoring" {
+  source = "./modules/monitoring"
+  count  = var.enabled.standby__monitoring ? 1 : 0
+  providers = {
+    aws = aws.standby
+  }
+
+  name                = var.standby__monitoring.name
+  alarm_topic_arn     = one(module.standby__alerts[*].topic_arn)
+  period_seconds      = var.standby__monitoring.period_seconds
+  evaluation_periods  = var.standby__monitoring.evaluation_periods
+  datapoints_to_alarm = var.standby__monitoring.datapoints_to_alarm
+  create_dashboard    = var.standby__monitoring.create_dashboard
+  services            = var.standby__monitoring.services
+  alb = {
+    arn_suffix                = one(module.standby__alb[*].alb_arn_suffix)
+    target_group_arn_suffixes = one(module.standby__alb[*].target_group_arn_suffixes)
+  }
+  alb_thresholds = var.standby__monitoring.alb_thresholds
+  ecs = merge(var.standby__monitoring.ecs, {
+    cluster_name  = one(module.standby__ecs[*].cluster_name)
+    service_names = one(module.standby__ecs[*].service_names)
+  })
+  ecs_thresholds = var.standby__monitoring.ecs_thresholds
+  rds = merge(var.standby__monitoring.rds, {
+    instance_identifier = one(module.standby__rds[*].db_instance_identifier)
+  })
+  rds_thresholds = var.standby__monitoring.rds_thresholds
+  redis = merge(var.standby__monitoring.redis, {
+    replication_group_id = one(module.standby__redis[*].replication_group_id)
+  })
+  redis_thresholds = var.standby__monitoring.redis_thresholds
+  waf = merge(var.standby__monitoring.waf, {
+    web_acl_arn = one(module.standby__waf[*].regional_web_acl_arn)
+  })
+  waf_thresholds = var.standby__monitoring.waf_thresholds
+}
+
+# SSM Parameter Store: the services' secret configuration as SecureString parameters (customer key). (warm standby in eu-central-1)
+module "standby__parameters" {
+  source = "./modules/parameters"
+  count  = var.enabled.standby__parameters ? 1 : 0
+  providers = {
+    aws = aws.standby
+  }
+
+  path_prefix      = var.standby__parameters.path_prefix
+  kms_key_arn      = one(module.standby__kms[*].key_arn)
+  parameters       = var.standby__parameters.parameters
+  tier             = var.standby__parameters.tier
+  read_policy_name = var.standby__parameters.read_policy_name
+}
+
+# CodeDeploy blue/green releases of the services with deployment: blue_green: traffic shifting, test listener, automatic rollback on failure or alarm. (warm standby in eu-central-1)
+module "standby__codedeploy" {
+  source = "./modules/codedeploy"
+  count  = var.enabled.standby__codedeploy ? 1 : 0
+  providers = {
+    aws = aws.standby
+  }
+
+  name                            = var.standby__codedeploy.name
+  service_role_name               = var.standby__codedeploy.service_role_name
+  cluster_name                    = one(module.standby__ecs[*].cluster_name)
+  ecs_service_names               = one(module.standby__ecs[*].service_names)
+  prod_listener_arn               = one(module.standby__alb[*].https_listener_arn)
+  test_listener_arn               = one(module.standby__alb[*].test_listener_arn)
+  alb_arn_suffix                  = one(module.standby__alb[*].alb_arn_suffix)
+  target_group_names              = one(module.standby__alb[*].target_group_names)
+  target_group_arn_suffixes       = one(module.standby__alb[*].target_group_arn_suffixes)
+  green_target_group_names        = one(module.standby__alb[*].green_target_group_names)
+  green_target_group_arn_suffixes = one(module.standby__alb[*].green_target_group_arn_suffixes)
+  alarm_topic_arn                 = one(module.standby__alerts[*].topic_arn)
+  services                        = var.standby__codedeploy.services
+  rollback_alarms                 = var.standby__codedeploy.rollback_alarms
+}
+
+# Account baseline, once per account and region in the estate: GuardDuty, Security Hub, AWS Config, ECR registry scanning (and the account's services cost monitor). (warm standby in eu-central-1)
+module "standby__account_baseline" {
+  source = "./modules/account_baseline"
+  count  = var.enabled.standby__account_baseline ? 1 : 0
+  providers = {
+    aws = aws.standby
+  }
+
+  name                          = var.standby__account_baseline.name
+  guardduty_enabled             = var.standby__account_baseline.guardduty_enabled
+  guardduty_s3_protection       = var.standby__account_baseline.guardduty_s3_protection
+  guardduty_runtime_monitoring  = var.standby__account_baseline.guardduty_runtime_monitoring
+  finding_publishing_frequency  = var.standby__account_baseline.finding_publishing_frequency
+  config_enabled                = var.standby__account_baseline.config_enabled
+  config_bucket_name            = module.audit.bucket_name
+  kms_key_arn                   = one(module.standby__kms[*].key_arn)
+  config_recording_frequency    = var.standby__account_baseline.config_recording_frequency
+  security_hub_enabled          = var.standby__account_baseline.security_hub_enabled
+  ecr_enhanced_scanning         = var.standby__account_baseline.ecr_enhanced_scanning
+  cost_anomaly_services_monitor = var.standby__account_baseline.cost_anomaly_services_monitor
+}
+
+# GuardDuty findings of the account and region forwarded to this environment's alert topic. (warm standby in eu-central-1)
+module "standby__threat_detection" {
+  source = "./modules/threat_detection"
+  count  = var.enabled.standby__threat_detection ? 1 : 0
+  providers = {
+    aws = aws.standby
+  }
+
+  name                 = var.standby__threat_detection.name
+  finding_min_severity = var.standby__threat_detection.finding_min_severity
+  alert_topic_arn      = one(module.standby__alerts[*].topic_arn)
+}

@@ -146,3 +146,83 @@ output "previews__feature_season_rewards_7b39fd" {
   description = "Outputs of module preview."
   value       = one(module.previews__feature_season_rewards_7b39fd[*])
 }
+
+output "standby__kms" {
+  description = "Outputs of module kms."
+  value       = one(module.standby__kms[*])
+}
+
+output "standby__vpc" {
+  description = "Outputs of module vpc."
+  value       = one(module.standby__vpc[*])
+}
+
+output "standby__log_bucket" {
+  description = "Outputs of module s3_logs."
+  value       = one(module.standby__log_bucket[*])
+}
+
+output "standby__security_groups" {
+  description = "Outputs of module security_groups."
+  value       = one(module.standby__security_groups[*])
+}
+
+output "standby__vpc_endpoints" {
+  description = "Outputs of module vpc_endpoints."
+  value       = one(module.standby__vpc_endpoints[*])
+}
+
+output "standby__alb" {
+  description = "Outputs of module alb."
+  value       = one(module.standby__alb[*])
+}
+
+output "standby__waf" {
+  description = "Outputs of module waf."
+  value       = one(module.standby__waf[*])
+}
+
+output "standby__rds" {
+  description = "Outputs of module rds_postgres."
+  value       = one(module.standby__rds[*])
+}
+
+output "standby__redis" {
+  description = "Outputs of module redis."
+  value       = one(module.standby__redis[*])
+}
+
+output "standby__ecs" {
+  description = "Outputs of module ecs."
+  value       = one(module.standby__ecs[*])
+}
+
+output "standby__alerts" {
+  description = "Outputs of module alerts."
+  value       = one(module.standby__alerts[*])
+}
+
+output "standby__monitoring" {
+  description = "Outputs of module monitoring."
+  value       = one(module.standby__monitoring[*])
+}
+
+output "standby__parameters" {
+  description = "Outputs of module parameters."
+  value       = one(module.standby__parameters[*])
+}
+
+output "standby__codedeploy" {
+  description = "Outputs of module codedeploy."
+  value       = one(module.standby__codedeploy[*])
+}
+
+output "standby__account_baseline" {
+  description = "Outputs of module account_baseline."
+  value       = one(module.standby__account_baseline[*])
+}
+
+output "standby__threat_detection" {
+  description = "Outputs of module threat_detection."
+  value       = one(module.standby__threat_detection[*])
+}

@@ -32,3 +32,13 @@ provider "aws" {
     tags = var.tags
   }
 }
+
+provider "aws" {
+  alias               = "standby"
+  region              = var.standby_region != null ? var.standby_region : var.region
+  allowed_account_ids = [var.account_id]
+
+  default_tags {
+    tags = var.tags
+  }
+}

@@ -18,6 +18,12 @@ variable "dr_region" {
   default     = null
 }
 
+variable "standby_region" {
+  description = "Region of the warm standby's modules (the \"standby\" provider); null: no standby (then unused)."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Tags every resource gets (the provider's default_tags)."
   type        = map(string)
@@ -34,6 +40,22 @@ variable "enabled" {
     backup                                  = bool
     operator_access                         = bool
     previews__feature_season_rewards_7b39fd = bool
+    standby__kms                            = bool
+    standby__vpc                            = bool
+    standby__log_bucket                     = bool
+    standby__security_groups                = bool
+    standby__vpc_endpoints                  = bool
+    standby__alb                            = bool
+    standby__waf                            = bool
+    standby__rds                            = bool
+    standby__redis                          = bool
+    standby__ecs                            = bool
+    standby__alerts                         = bool
+    standby__monitoring                     = bool
+    standby__parameters                     = bool
+    standby__codedeploy                     = bool
+    standby__account_baseline               = bool
+    standby__threat_detection               = bool
   })
 }
 
@@ -573,6 +595,322 @@ variable "previews__feature_season_rewards_7b39fd" {
     database = any
     redis    = any
     services = any
+  })
+  default = null
+}
+
+variable "standby__kms" {
+  description = "Inputs of module kms that are values, not other modules' outputs; null where the environment has no standby/kms."
+  type = object({
+    name                    = string
+    description             = string
+    deletion_window_in_days = number
+    rotation_period_in_days = number
+    service_principals      = list(string)
+  })
+  default = null
+}
+
+variable "standby__vpc" {
+  description = "Inputs of module vpc that are values, not other modules' outputs; null where the environment has no standby/vpc."
+  type = object({
+    name                    = string
+    cidr_block              = string
+    az_count                = number
+    public_subnet_cidrs     = list(string)
+    private_subnet_cidrs    = list(string)
+    database_subnet_cidrs   = list(string)
+    nat_gateway_count       = number
+    flow_log_retention_days = number
+    flow_log_traffic_type   = string
+  })
+  default = null
+}
+
+variable "standby__log_bucket" {
+  description = "Inputs of module s3_logs that are values, not other modules' outputs; null where the environment has no standby/log_bucket."
+  type = object({
+    bucket_name                            = string
+    force_destroy                          = bool
+    object_ownership                       = string
+    expiration_days                        = number
+    noncurrent_version_expiration_days     = number
+    abort_incomplete_multipart_upload_days = number
+    alb_log_prefix                         = string
+    s3_access_log_prefix                   = string
+    elb_account_id                         = string
+    cloudfront_log_prefix                  = string
+  })
+  default = null
+}
+
+variable "standby__security_groups" {
+  description = "Inputs of module security_groups that are values, not other modules' outputs; null where the environment has no standby/security_groups."
+  type = object({
+    name             = string
+    alb_ingress      = string
+    alb_ingress_ipv6 = bool
+    services = map(object({
+      port = number
+    }))
+    rds_enabled         = bool
+    rds_port            = number
+    redis_enabled       = bool
+    redis_port          = number
+    bastion_enabled     = bool
+    bastion_admin_cidrs = list(string)
+  })
+  default = null
+}
+
+variable "standby__vpc_endpoints" {
+  description = "Inputs of module vpc_endpoints that are values, not other modules' outputs; null where the environment has no standby/vpc_endpoints."
+  type = object({
+    name               = string
+    gateway_services   = list(string)
+    interface_services = list(string)
+  })
+  default = null
+}
+
+variable "standby__alb" {
+  description = "Inputs of module alb that are values, not other modules' outputs; null where the environment has no standby/alb."
+  type = object({
+    name                 = string
+    certificate_arn      = string
+    ssl_policy           = string
+    idle_timeout         = number
+    deletion_protection  = bool
+    access_logs_prefix   = string
+    deregistration_delay = number
+    health_check = object({
+      interval            = number
+      timeout             = number
+      healthy_threshold   = number
+      unhealthy_threshold = number
+      matcher             = string
+    })
+    target_groups = map(object({
+      name              = string
+      port              = number
+      health_check_path = string
+      stickiness        = bool
+      priority          = number
+      path_patterns     = list(string)
+      blue_green        = optional(bool, false)
+      green_name        = optional(string)
+    }))
+    test_listener = any
+  })
+  default = null
+}
+
+variable "standby__waf" {
+  description = "Inputs of module waf that are values, not other modules' outputs; null where the environment has no standby/waf."
+  type = object({
+    name                        = string
+    create_cloudfront_acl       = bool
+    cloudfront_log_kms_key_arn  = string
+    kms_deletion_window_in_days = number
+    log_retention_days          = number
+    rate_limit                  = number
+    login_rate_limit            = number
+    rate_limit_window_sec       = number
+    login_paths                 = list(string)
+    anonymous_ip_list           = bool
+    blocked_countries           = list(string)
+  })
+  default = null
+}
+
+variable "standby__rds" {
+  description = "Inputs of module rds_postgres that are values, not other modules' outputs; null where the environment has no standby/rds."
+  type = object({
+    identifier                            = string
+    engine_version                        = string
+    instance_class                        = string
+    db_name                               = string
+    master_username                       = string
+    port                                  = number
+    allocated_storage                     = number
+    max_allocated_storage                 = number
+    multi_az                              = bool
+    deletion_protection                   = bool
+    final_snapshot                        = bool
+    backup_retention_period               = number
+    backup_window                         = string
+    maintenance_window                    = string
+    log_min_duration_statement            = number
+    performance_insights_retention_period = number
+    monitoring_interval                   = number
+    read_replica_count                    = number
+    log_retention_days                    = number
+    apply_immediately                     = bool
+    snapshot_identifier                   = string
+  })
+  default = null
+}
+
+variable "standby__redis" {
+  description = "Inputs of module redis that are values, not other modules' outputs; null where the environment has no standby/redis."
+  type = object({
+    name                       = string
+    engine                     = string
+    engine_version             = string
+    node_type                  = string
+    port                       = number
+    cluster_mode_enabled       = bool
+    num_node_groups            = number
+    replicas_per_node_group    = number
+    automatic_failover_enabled = bool
+    multi_az_enabled           = bool
+    auth_mode                  = string
+    auth_token_parameter_name  = string
+    app_user_access_string     = string
+    snapshot_retention_limit   = number
+    snapshot_window            = string
+    maintenance_window         = string
+    apply_immediately          = bool
+    log_retention_days         = number
+  })
+  default = null
+}
+
+variable "standby__ecs" {
+  description = "Inputs of module ecs that are values, not other modules' outputs; null where the environment has no standby/ecs."
+  type = object({
+    name                               = string
+    log_retention_days                 = number
+    container_insights                 = string
+    enable_execute_command             = bool
+    deployment_minimum_healthy_percent = number
+    deployment_maximum_percent         = number
+    ssm_parameter_arn_prefix           = string
+    redis                              = any
+    services                           = any
+  })
+  default = null
+}
+
+variable "standby__alerts" {
+  description = "Inputs of module alerts that are values, not other modules' outputs; null where the environment has no standby/alerts."
+  type = object({
+    name                         = string
+    display_name                 = string
+    email_addresses              = list(string)
+    publisher_service_principals = list(string)
+  })
+  default = null
+}
+
+variable "standby__monitoring" {
+  description = "Inputs of module monitoring that are values, not other modules' outputs; null where the environment has no standby/monitoring."
+  type = object({
+    name                = string
+    period_seconds      = number
+    evaluation_periods  = number
+    datapoints_to_alarm = number
+    create_dashboard    = bool
+    services            = list(string)
+    alb_thresholds = object({
+      elb_5xx_rate_percent      = number
+      target_5xx_count          = number
+      p95_response_time_seconds = number
+      p99_response_time_seconds = number
+      unhealthy_hosts           = number
+    })
+    ecs = any
+    ecs_thresholds = object({
+      cpu_percent           = number
+      memory_percent        = number
+      running_tasks_minutes = number
+    })
+    rds = any
+    rds_thresholds = object({
+      cpu_percent         = number
+      free_storage_gib    = number
+      freeable_memory_mib = number
+      connections         = number
+      read_latency_ms     = number
+      write_latency_ms    = number
+      replica_lag_seconds = number
+    })
+    redis = any
+    redis_thresholds = object({
+      cpu_percent        = number
+      engine_cpu_percent = number
+      memory_percent     = number
+      evictions          = number
+      connections        = number
+      hit_rate_percent   = number
+    })
+    waf = any
+    waf_thresholds = object({
+      blocked_requests = number
+    })
+  })
+  default = null
+}
+
+variable "standby__parameters" {
+  description = "Inputs of module parameters that are values, not other modules' outputs; null where the environment has no standby/parameters."
+  type = object({
+    path_prefix = string
+    parameters = map(object({
+      description = string
+      existing    = bool
+    }))
+    tier             = string
+    read_policy_name = string
+  })
+  default = null
+}
+
+variable "standby__codedeploy" {
+  description = "Inputs of module codedeploy that are values, not other modules' outputs; null where the environment has no standby/codedeploy."
+  type = object({
+    name              = string
+    service_role_name = string
+    services = map(object({
+      deployment_group_name    = string
+      deployment_config_name   = string
+      termination_wait_minutes = number
+    }))
+    rollback_alarms = object({
+      period                      = number
+      evaluation_periods          = number
+      target_5xx_threshold        = number
+      unhealthy_targets_threshold = number
+    })
+  })
+  default = null
+}
+
+variable "standby__account_baseline" {
+  description = "Inputs of module account_baseline that are values, not other modules' outputs; null where the environment has no standby/account_baseline."
+  type = object({
+    name                         = string
+    guardduty_enabled            = bool
+    guardduty_s3_protection      = bool
+    guardduty_runtime_monitoring = bool
+    finding_publishing_frequency = string
+    config_enabled               = bool
+    config_recording_frequency   = string
+    security_hub_enabled         = bool
+    ecr_enhanced_scanning        = bool
+    cost_anomaly_services_monitor = object({
+      threshold_usd = number
+      emails        = list(string)
+    })
+  })
+  default = null
+}
+
+variable "standby__threat_detection" {
+  description = "Inputs of module threat_detection that are values, not other modules' outputs; null where the environment has no standby/threat_detection."
+  type = object({
+    name                 = string
+    finding_min_severity = number
   })
   default = null
 }

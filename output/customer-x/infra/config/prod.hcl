@@ -10,6 +10,9 @@ locals {
   dr_region    = "eu-central-1"
   state_bucket = "fg-tfstate-222222222222-eu-west-1"
   state_region = "eu-west-1"
+  # The warm standby's units (environments/<env>/standby/): their region, and their state in it.
+  standby_region       = "eu-central-1"
+  standby_state_bucket = "fg-tfstate-222222222222-eu-central-1"
   tags = {
     customer            = "customer-x"
     environment         = "prod"

@@ -4,9 +4,10 @@
 #   terraform init -backend-config=environments/dev.backend.hcl
 #   terraform plan -var-file=environments/dev.tfvars
 
-account_id = "111111111111"
-region     = "eu-west-1"
-dr_region  = "eu-central-1"
+account_id     = "111111111111"
+region         = "eu-west-1"
+dr_region      = "eu-central-1"
+standby_region = null
 
 tags = {
   customer            = "customer-x"
@@ -27,6 +28,22 @@ enabled = {
   backup                                  = false
   operator_access                         = true
   previews__feature_season_rewards_7b39fd = true
+  standby__kms                            = false
+  standby__vpc                            = false
+  standby__log_bucket                     = false
+  standby__security_groups                = false
+  standby__vpc_endpoints                  = false
+  standby__alb                            = false
+  standby__waf                            = false
+  standby__rds                            = false
+  standby__redis                          = false
+  standby__ecs                            = false
+  standby__alerts                         = false
+  standby__monitoring                     = false
+  standby__parameters                     = false
+  standby__codedeploy                     = false
+  standby__account_baseline               = false
+  standby__threat_detection               = false
 }
 
 from_outputs = {

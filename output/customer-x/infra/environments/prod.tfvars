@@ -4,9 +4,10 @@
 #   terraform init -backend-config=environments/prod.backend.hcl
 #   terraform plan -var-file=environments/prod.tfvars
 
-account_id = "222222222222"
-region     = "eu-west-1"
-dr_region  = "eu-central-1"
+account_id     = "222222222222"
+region         = "eu-west-1"
+dr_region      = "eu-central-1"
+standby_region = "eu-central-1"
 
 tags = {
   customer            = "customer-x"
@@ -27,6 +28,22 @@ enabled = {
   backup                                  = true
   operator_access                         = false
   previews__feature_season_rewards_7b39fd = false
+  standby__kms                            = true
+  standby__vpc                            = true
+  standby__log_bucket                     = true
+  standby__security_groups                = true
+  standby__vpc_endpoints                  = true
+  standby__alb                            = true
+  standby__waf                            = true
+  standby__rds                            = true
+  standby__redis                          = true
+  standby__ecs                            = true
+  standby__alerts                         = true
+  standby__monitoring                     = true
+  standby__parameters                     = true
+  standby__codedeploy                     = true
+  standby__account_baseline               = true
+  standby__threat_detection               = true
 }
 
 from_outputs = {
@@ -779,5 +796,445 @@ account_baseline = {
 
 threat_detection = {
   name                 = "customer-x-prod"
+  finding_min_severity = 7
+}
+
+standby__kms = {
+  name                    = "customer-x-prod-standby"
+  description             = "Encrypts Customer X Fantasy Leagues (prod) data at rest"
+  deletion_window_in_days = 30
+  rotation_period_in_days = 365
+  service_principals = [
+    "backup.amazonaws.com",
+    "budgets.amazonaws.com",
+    "cloudwatch.amazonaws.com",
+    "config.amazonaws.com",
+    "costalerts.amazonaws.com",
+    "elasticache.amazonaws.com",
+    "events.amazonaws.com",
+  ]
+}
+
+standby__vpc = {
+  name                    = "customer-x-prod-standby"
+  cidr_block              = "10.121.0.0/16"
+  az_count                = 3
+  public_subnet_cidrs     = ["10.121.0.0/21", "10.121.8.0/21", "10.121.16.0/21"]
+  private_subnet_cidrs    = ["10.121.64.0/21", "10.121.72.0/21", "10.121.80.0/21"]
+  database_subnet_cidrs   = ["10.121.128.0/21", "10.121.136.0/21", "10.121.144.0/21"]
+  nat_gateway_count       = 3
+  flow_log_retention_days = 400
+  flow_log_traffic_type   = "ALL"
+}
+
+standby__log_bucket = {
+  bucket_name                            = "customer-x-prod-standby-logs-222222222222"
+  force_destroy                          = false
+  object_ownership                       = "BucketOwnerEnforced"
+  expiration_days                        = 365
+  noncurrent_version_expiration_days     = 30
+  abort_incomplete_multipart_upload_days = 7
+  alb_log_prefix                         = "alb"
+  s3_access_log_prefix                   = "s3-access"
+  elb_account_id                         = "054676820928"
+  cloudfront_log_prefix                  = "cloudfront"
+}
+
+standby__security_groups = {
+  name             = "customer-x-prod-standby"
+  alb_ingress      = "internet"
+  alb_ingress_ipv6 = false
+  services = {
+    auth = {
+      port = 8080
+    }
+    game-logic = {
+      port = 8080
+    }
+    leaderboard = {
+      port = 8080
+    }
+    realtime = {
+      port = 8080
+    }
+  }
+  rds_enabled         = true
+  rds_port            = 5432
+  redis_enabled       = true
+  redis_port          = 6379
+  bastion_enabled     = false
+  bastion_admin_cidrs = []
+}
+
+standby__vpc_endpoints = {
+  name             = "customer-x-prod-standby"
+  gateway_services = ["s3", "dynamodb"]
+  interface_services = [
+    "ecr.api",
+    "ecr.dkr",
+    "logs",
+    "ssm",
+    "ssmmessages",
+    "ec2messages",
+    "secretsmanager",
+    "kms",
+    "sts",
+  ]
+}
+
+standby__alb = {
+  name                 = "customer-x-prod-standby"
+  certificate_arn      = "arn:aws:acm:eu-central-1:222222222222:certificate/7a2b3c4d-5e6f-4a70-9b8c-0d1e2f3a4b5c"
+  ssl_policy           = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  idle_timeout         = 300
+  deletion_protection  = true
+  access_logs_prefix   = "alb"
+  deregistration_delay = 60
+  health_check = {
+    interval            = 15
+    timeout             = 5
+    healthy_threshold   = 2
+    unhealthy_threshold = 3
+    matcher             = "200-299"
+  }
+  target_groups = {
+    auth = {
+      name              = "customer-x-prod-standby-a-f236e7"
+      port              = 8080
+      health_check_path = "/health"
+      stickiness        = false
+      priority          = 10
+      path_patterns     = ["/api/auth/*"]
+      blue_green        = true
+      green_name        = "customer-x-prod-standby-g-aadb94"
+    }
+    game-logic = {
+      name              = "customer-x-prod-standby-g-ebca83"
+      port              = 8080
+      health_check_path = "/health"
+      stickiness        = false
+      priority          = 20
+      path_patterns     = ["/api/game/*"]
+      blue_green        = true
+      green_name        = "customer-x-prod-standby-g-c67304"
+    }
+    leaderboard = {
+      name              = "customer-x-prod-standby-l-bd5ee0"
+      port              = 8080
+      health_check_path = "/health"
+      stickiness        = false
+      priority          = 30
+      path_patterns     = ["/api/leaderboard/*"]
+    }
+    realtime = {
+      name              = "customer-x-prod-standby-r-dbc2a2"
+      port              = 8080
+      health_check_path = "/health"
+      stickiness        = true
+      priority          = 40
+      path_patterns     = ["/ws/*"]
+      blue_green        = true
+      green_name        = "customer-x-prod-standby-g-b51efd"
+    }
+  }
+  test_listener = {
+    port         = 8443
+    source_cidrs = []
+  }
+}
+
+standby__waf = {
+  name                        = "customer-x-prod-standby"
+  create_cloudfront_acl       = true
+  cloudfront_log_kms_key_arn  = null
+  kms_deletion_window_in_days = 30
+  log_retention_days          = 400
+  rate_limit                  = 3000
+  login_rate_limit            = 100
+  rate_limit_window_sec       = 300
+  login_paths                 = ["/api/auth/login"]
+  anonymous_ip_list           = true
+  blocked_countries           = []
+}
+
+standby__rds = {
+  identifier                            = "customer-x-prod-standby-postgres"
+  engine_version                        = "16.4"
+  instance_class                        = "db.r7g.large"
+  db_name                               = "game"
+  master_username                       = "gameadmin"
+  port                                  = 5432
+  allocated_storage                     = 100
+  max_allocated_storage                 = 1000
+  multi_az                              = true
+  deletion_protection                   = true
+  final_snapshot                        = true
+  backup_retention_period               = 14
+  backup_window                         = "03:00-04:00"
+  maintenance_window                    = "sun:04:30-sun:05:30"
+  log_min_duration_statement            = 250
+  performance_insights_retention_period = 93
+  monitoring_interval                   = 15
+  read_replica_count                    = 1
+  log_retention_days                    = 400
+  apply_immediately                     = false
+  snapshot_identifier                   = null
+}
+
+standby__redis = {
+  name                       = "customer-x-prod-standby"
+  engine                     = "redis"
+  engine_version             = "7.1"
+  node_type                  = "cache.r7g.large"
+  port                       = 6379
+  cluster_mode_enabled       = false
+  num_node_groups            = 1
+  replicas_per_node_group    = 2
+  automatic_failover_enabled = true
+  multi_az_enabled           = true
+  auth_mode                  = "iam"
+  auth_token_parameter_name  = null
+  app_user_access_string     = "on ~* +@all -@dangerous"
+  snapshot_retention_limit   = 7
+  snapshot_window            = "01:00-02:00"
+  maintenance_window         = "sun:05:30-sun:06:30"
+  apply_immediately          = false
+  log_retention_days         = 400
+}
+
+standby__ecs = {
+  name                               = "customer-x-prod-standby"
+  log_retention_days                 = 400
+  container_insights                 = "enhanced"
+  enable_execute_command             = false
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = 200
+  ssm_parameter_arn_prefix           = "arn:aws:ssm:eu-central-1:222222222222:parameter/customer-x/prod"
+  redis = {
+    auth_mode = "iam"
+  }
+  services = {
+    auth = {
+      family                     = "customer-x-prod-standby-auth"
+      task_role_name             = "customer-x-prod-standby-auth-task"
+      execution_role_name        = "customer-x-prod-standby-auth-execution"
+      log_group_name             = "/ecs/customer-x-prod-standby/auth"
+      image                      = "222222222222.dkr.ecr.eu-central-1.amazonaws.com/customer-x/auth"
+      image_tag                  = "latest-approved"
+      port                       = 8080
+      cpu                        = 512
+      memory                     = 1024
+      health_check_grace_seconds = 60
+      spot                       = false
+      read_only_root_filesystem  = true
+      secrets                    = {}
+      min_tasks                  = 3
+      max_tasks                  = 12
+      deployment                 = "blue_green"
+      autoscaling = {
+        cpu_target_percent         = 60
+        memory_target_percent      = 70
+        requests_per_target        = 1000
+        scale_in_cooldown_seconds  = 300
+        scale_out_cooldown_seconds = 60
+      }
+    }
+    game-logic = {
+      family                     = "customer-x-prod-standby-game-logic"
+      task_role_name             = "customer-x-prod-standby-game-logic-task"
+      execution_role_name        = "customer-x-prod-standby-game-logic-execution"
+      log_group_name             = "/ecs/customer-x-prod-standby/game-logic"
+      image                      = "222222222222.dkr.ecr.eu-central-1.amazonaws.com/customer-x/game-logic"
+      image_tag                  = "latest-approved"
+      port                       = 8080
+      cpu                        = 512
+      memory                     = 1024
+      health_check_grace_seconds = 60
+      spot                       = false
+      read_only_root_filesystem  = true
+      secrets                    = {}
+      min_tasks                  = 3
+      max_tasks                  = 12
+      deployment                 = "blue_green"
+      autoscaling = {
+        cpu_target_percent         = 60
+        memory_target_percent      = 70
+        requests_per_target        = 1000
+        scale_in_cooldown_seconds  = 300
+        scale_out_cooldown_seconds = 60
+      }
+    }
+    leaderboard = {
+      family                     = "customer-x-prod-standby-leaderboard"
+      task_role_name             = "customer-x-prod-standby-leaderboard-task"
+      execution_role_name        = "customer-x-prod-standby-leaderboard-execution"
+      log_group_name             = "/ecs/customer-x-prod-standby/leaderboard"
+      image                      = "222222222222.dkr.ecr.eu-central-1.amazonaws.com/customer-x/leaderboard"
+      image_tag                  = "latest-approved"
+      port                       = 8080
+      cpu                        = 512
+      memory                     = 1024
+      health_check_grace_seconds = 60
+      spot                       = true
+      read_only_root_filesystem  = true
+      secrets                    = {}
+      min_tasks                  = 3
+      max_tasks                  = 12
+      deployment                 = "rolling"
+      autoscaling = {
+        cpu_target_percent         = 60
+        memory_target_percent      = 70
+        requests_per_target        = 1000
+        scale_in_cooldown_seconds  = 300
+        scale_out_cooldown_seconds = 60
+      }
+    }
+    realtime = {
+      family                     = "customer-x-prod-standby-realtime"
+      task_role_name             = "customer-x-prod-standby-realtime-task"
+      execution_role_name        = "customer-x-prod-standby-realtime-execution"
+      log_group_name             = "/ecs/customer-x-prod-standby/realtime"
+      image                      = "222222222222.dkr.ecr.eu-central-1.amazonaws.com/customer-x/realtime"
+      image_tag                  = "latest-approved"
+      port                       = 8080
+      cpu                        = 512
+      memory                     = 1024
+      health_check_grace_seconds = 90
+      spot                       = false
+      read_only_root_filesystem  = false
+      secrets                    = {}
+      min_tasks                  = 3
+      max_tasks                  = 12
+      deployment                 = "blue_green"
+      autoscaling = {
+        cpu_target_percent         = 60
+        memory_target_percent      = 70
+        requests_per_target        = 1000
+        scale_in_cooldown_seconds  = 300
+        scale_out_cooldown_seconds = 60
+      }
+    }
+  }
+}
+
+standby__alerts = {
+  name            = "customer-x-prod-standby-alerts"
+  display_name    = "Customer X Fantasy Leagues (prod)"
+  email_addresses = ["platform-team@customer-x.example.com"]
+  publisher_service_principals = [
+    "cloudwatch.amazonaws.com",
+    "events.amazonaws.com",
+    "budgets.amazonaws.com",
+    "costalerts.amazonaws.com",
+    "backup.amazonaws.com",
+    "elasticache.amazonaws.com",
+  ]
+}
+
+standby__monitoring = {
+  name                = "customer-x-prod-standby"
+  period_seconds      = 60
+  evaluation_periods  = 5
+  datapoints_to_alarm = 3
+  create_dashboard    = true
+  services            = ["auth", "game-logic", "leaderboard", "realtime"]
+  alb_thresholds = {
+    elb_5xx_rate_percent      = 1
+    target_5xx_count          = 25
+    p95_response_time_seconds = 0.5
+    p99_response_time_seconds = 1.5
+    unhealthy_hosts           = 0
+  }
+  ecs = {
+    container_insights = true
+  }
+  ecs_thresholds = {
+    cpu_percent           = 85
+    memory_percent        = 85
+    running_tasks_minutes = 5
+  }
+  rds = {
+    replica_count = 1
+  }
+  rds_thresholds = {
+    cpu_percent         = 80
+    free_storage_gib    = 20
+    freeable_memory_mib = 1024
+    connections         = 800
+    read_latency_ms     = 20
+    write_latency_ms    = 50
+    replica_lag_seconds = 30
+  }
+  redis = {
+    cluster_mode_enabled    = false
+    num_node_groups         = 1
+    replicas_per_node_group = 2
+  }
+  redis_thresholds = {
+    cpu_percent        = 80
+    engine_cpu_percent = 80
+    memory_percent     = 80
+    evictions          = 100
+    connections        = 10000
+    hit_rate_percent   = 80
+  }
+  waf = {
+    web_acl_name = "customer-x-prod-standby-regional"
+  }
+  waf_thresholds = {
+    blocked_requests = 1000
+  }
+}
+
+standby__parameters = {
+  path_prefix      = "/customer-x/prod"
+  parameters       = {}
+  tier             = "Standard"
+  read_policy_name = "customer-x-prod-standby-read-parameters"
+}
+
+standby__codedeploy = {
+  name              = "customer-x-prod-standby"
+  service_role_name = "customer-x-prod-standby-codedeploy"
+  services = {
+    auth = {
+      deployment_group_name    = "customer-x-prod-standby-auth"
+      deployment_config_name   = "CodeDeployDefault.ECSCanary10Percent5Minutes"
+      termination_wait_minutes = 60
+    }
+    game-logic = {
+      deployment_group_name    = "customer-x-prod-standby-game-logic"
+      deployment_config_name   = "CodeDeployDefault.ECSCanary10Percent5Minutes"
+      termination_wait_minutes = 60
+    }
+    realtime = {
+      deployment_group_name    = "customer-x-prod-standby-realtime"
+      deployment_config_name   = "CodeDeployDefault.ECSCanary10Percent5Minutes"
+      termination_wait_minutes = 60
+    }
+  }
+  rollback_alarms = {
+    period                      = 60
+    evaluation_periods          = 2
+    target_5xx_threshold        = 25
+    unhealthy_targets_threshold = 1
+  }
+}
+
+standby__account_baseline = {
+  name                          = "customer-x-prod-standby"
+  guardduty_enabled             = true
+  guardduty_s3_protection       = true
+  guardduty_runtime_monitoring  = true
+  finding_publishing_frequency  = "FIFTEEN_MINUTES"
+  config_enabled                = true
+  config_recording_frequency    = "CONTINUOUS"
+  security_hub_enabled          = true
+  ecr_enhanced_scanning         = false
+  cost_anomaly_services_monitor = null
+}
+
+standby__threat_detection = {
+  name                 = "customer-x-prod-standby"
   finding_min_severity = 7
 }
