@@ -178,13 +178,12 @@ def _resolve_environment(project: Project, customer: str, env_name: str, custome
     context = EnvContext(customer, env_name, profile, manifest, merged, dict(BY_NAME), dict(env_profiles))
     if env_name not in manifest.aws.accounts:
         raise InputError(context.problem(("aws", "accounts"), f"no account id for environment '{env_name}'"))
-    problems: list[Problem] = []
+    problems: list[Problem] = standby.settings_problems(context)
+    if not problems and manifest.standby.enabled:  # before the checks: they ask where units live
+        problems.extend(standby.context_problems(standby.derive(context)))
     for component in CATALOGUE:
         problems.extend(component.check(context))
     problems.extend(check_previews(context))
-    problems.extend(standby.settings_problems(context))
-    if not problems and manifest.standby.enabled:
-        problems.extend(standby.context_problems(standby.derive(context)))
     if problems:
         raise InputError(problems)
     return context, [layer.document.file for layer in layers]

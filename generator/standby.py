@@ -3,7 +3,7 @@
 ``standby.enabled`` in an environment's manifest derives a second context of that environment
 (``EnvContext.role == "standby"``) with a manifest of its own: the standby region as its region,
 the primary region as its DR region, its own VPC CIDR and ALB certificate, and the resource prefix
-``<customer>-<env>-standby`` (IAM roles and S3 buckets share global namespaces with the primary's).
+``<customer>-<env>-sb`` ("sb": standby; IAM roles and S3 buckets share global namespaces with the primary's).
 Every component then renders for that context exactly as for any environment, and the few that
 must differ ask ``env.is_standby`` / ``env.promoted``: the database is a cross-region read replica
 of the primary's, the services run at standby capacity, WAF protects only the regional ALB.
@@ -122,6 +122,9 @@ def derive(env: "EnvContext") -> "EnvContext":
                                         "database_subnets": None}),
         "dns": m.dns.model_copy(update={"certificate_arn": s.certificate_arn or m.dns.certificate_arn}),
     }
+    rds = getattr(m, "rds", None)
+    if rds is not None and getattr(rds, "restore_from_snapshot", None) is not None:
+        update["rds"] = rds.model_copy(update={"restore_from_snapshot": None})  # a replica copies the primary
     for section in ("log_bucket", "assets", "audit"):  # explicit global names belong to the primary
         settings = getattr(m, section, None)
         if settings is not None and getattr(settings, "bucket_name", None) is not None:
@@ -134,10 +137,16 @@ def derive(env: "EnvContext") -> "EnvContext":
 
 
 def context_problems(standby: "EnvContext") -> list[Problem]:
-    """Every component's own rules, run on the standby's manifest (AZ counts in its region, ...)."""
+    """The rules of every component the standby renders, run on its manifest (AZ counts in its region,
+    names that must fit), minus what the primary's own checks report anyway (the same setting)."""
+    primary = standby.primary_env
     problems = []
-    for component in standby.components.values():
+    for name, component in standby.components.items():
+        if not standby.renders(name):
+            continue
+        reported = {(p.key, p.message) for p in component.check(primary)}
         for problem in component.check(standby):
-            problems.append(Problem(problem.file, problem.line, problem.key,
-                                    f"in the standby region {standby.region}: {problem.message}"))
+            if (problem.key, problem.message) not in reported:
+                problems.append(Problem(problem.file, problem.line, problem.key,
+                                        f"in the standby region {standby.region}: {problem.message}"))
     return problems

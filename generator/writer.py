@@ -14,6 +14,7 @@ import shutil
 import stat
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,11 +148,24 @@ def conflicts(planned: dict[str, str], disk: DiskTree) -> list[str]:
     return sorted(p for p in planned if p in unmanaged)
 
 
-def removal_message(customer: str, unit: str) -> str:
-    """What to do before a unit's folder may go. ``unit``: infra/environments/<env>/<unit>."""
+def removal_message(customer: str, unit: str, planned_units: Iterable[str] = ()) -> str:
+    """What to do before a unit's folder may go. ``unit``: infra/environments/<env>/<unit>;
+    ``planned_units``: the unit folders of the new tree (a promoted standby's tell which ones moved)."""
     parts = unit.split("/")
     env, name = (parts[2], "/".join(parts[3:])) if len(parts) > 3 else ("", unit)
     destroy = f"`cd output/{customer}/{unit} && terragrunt destroy`"
+    planned = set(planned_units)
+    if env and not name.startswith("standby/") and any(u.startswith(f"infra/environments/{env}/standby/")
+                                                       for u in planned):
+        successor = f"infra/environments/{env}/standby/{name}"
+        role = (f"its job moves to the standby's {successor}" if successor in planned
+                else "the promoted standby does without it")
+        return (f"the warm standby of {customer}/{env} is promoted (standby.promoted: true in "
+                f"customers/{customer}/{env}.yaml): this unit of the old primary region leaves the tree ({role}). "
+                f"If that region is reachable, destroy it first ({destroy}); if it is down, apply the standby "
+                f"first and, once the region is back, destroy it or drop its state (`terragrunt state rm` of each "
+                f"resource in output/{customer}/{unit}), so the old primary never takes writes again (RUNBOOK: "
+                "Warm standby). Then render with --allow-unit-removal")
     if name == "account_baseline":
         return ("this render moves the account baseline (GuardDuty detector, Security Hub, AWS Config recorder) of "
                 f"this account and region away from {customer}/{env} (`fgen accounts` shows the new owner). AWS "
@@ -197,7 +211,8 @@ def write_customer(project: Project, customer: str, planned: dict[str, str], *, 
             raise WriteError([Problem(f"output/{customer}/{p}", 0, "", "exists without fgen's header; fgen will not "
                                       "overwrite a hand-written file (move it away, then render again)") for p in clash])
         if changes.removed_units and not allow_unit_removal:
-            raise WriteError([Problem(f"output/{customer}/{u}", 0, "", removal_message(customer, u))
+            planned_units = {os.path.dirname(p) for p in planned if p.endswith("/terragrunt.hcl")}
+            raise WriteError([Problem(f"output/{customer}/{u}", 0, "", removal_message(customer, u, planned_units))
                               for u in changes.removed_units])
         if not changes.changed:
             return changes

@@ -97,3 +97,10 @@ def drop_previews(project: Project, customer: str = "customer-x", env: str = "de
     for branch in (yaml.safe_load(text) or {}).get("previews") or {}:
         text = remove_entry(text, str(path), branch)
     path.write_text(text, encoding="utf-8")
+
+
+def line_of(project: Project, file: str, needle: str, section: str | None = None, customer: str = "customer-x") -> int:
+    """The line of the first ``needle`` in a customer's manifest (below the top-level ``section:`` if given)."""
+    lines = (project.customers_dir / customer / file).read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{section}:")) if section else 0
+    return next(i for i, line in enumerate(lines[start:], start + 1) if needle in line)

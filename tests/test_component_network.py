@@ -14,7 +14,7 @@ from generator.components import BY_NAME
 from generator.components.network import INTERFACE_SERVICES, SecurityGroups
 from generator.errors import FgenError
 from generator.terraform import terraform_env
-from tests.support import REPO, copy_repo, drop_previews, edit_manifest, render_tree, unit_inputs
+from tests.support import REPO, copy_repo, drop_previews, edit_manifest, render_tree, unit_inputs, line_of
 
 MODULES = REPO / "templates" / "modules"
 RULE_TYPES = ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
@@ -34,11 +34,6 @@ def module_data(module: str) -> dict[str, dict[str, Any]]:
 
 def module_locals(module: str) -> dict[str, Any]:
     return pygohcl.loads((MODULES / module / "main.tf").read_text()).get("locals", {})
-
-
-def line_of(project, file: str, needle: str) -> int:
-    lines = (project.customers_dir / "customer-x" / file).read_text().splitlines()
-    return next(i for i, line in enumerate(lines, 1) if needle in line)
 
 
 def render_error(project) -> str:
@@ -363,7 +358,7 @@ def test_enabled_endpoints_with_nothing_to_create_is_refused(tmp_path):
     project = copy_repo(tmp_path)
     edit_manifest(project, "customer-x", "prod.yaml",
                   {"vpc_endpoints": {"enabled": True, "gateway_services": [], "interface_services": []}})
-    line = line_of(project, "prod.yaml", "enabled: true")
+    line = line_of(project, "prod.yaml", "enabled: true", "vpc_endpoints")
     assert (f"customers/customer-x/prod.yaml:{line}: vpc_endpoints.enabled: vpc_endpoints is enabled but lists no "
             "gateway_services and no interface_services; list some or set enabled: false") in render_error(project)
 

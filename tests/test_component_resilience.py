@@ -16,7 +16,7 @@ from generator.errors import FgenError
 from generator.render import is_generated
 from generator.resolve import resolve_customer
 from generator.terraform import terraform_env
-from tests.support import REPO, copy_repo, edit_manifest, parsed, render_tree, unit_inputs
+from tests.support import REPO, copy_repo, edit_manifest, parsed, render_tree, unit_inputs, line_of
 
 MODULES = REPO / "templates" / "modules"
 OWNER = "platform-team@customer-x.example.com"
@@ -45,11 +45,6 @@ def render_error(project) -> str:
     with pytest.raises(FgenError) as exc:
         render_tree(project)
     return str(exc.value)
-
-
-def line_of(project, file: str, needle: str) -> int:
-    lines = (project.customers_dir / "customer-x" / file).read_text().splitlines()
-    return next(i for i, line in enumerate(lines, 1) if needle in line)
 
 
 def units(tree: dict[str, str], env: str) -> set[str]:
@@ -315,7 +310,7 @@ def test_dr_without_a_dr_region_names_aws_dr_region(project):
 
 def test_dr_without_rds_is_refused(project):
     edit_manifest(project, "customer-x", "prod.yaml", {"rds": {"enabled": False}})
-    line = line_of(project, "prod.yaml", "enabled")
+    line = line_of(project, "prod.yaml", "enabled", "rds")
     assert (f"customers/customer-x/prod.yaml:{line}: rds.enabled: dr replicates the rds database's automated "
             "backups; enable rds or set dr.enabled: false") in render_error(project)
 

@@ -14,7 +14,7 @@ from generator.components import BY_NAME
 from generator.components.security import CIS_CHECKS
 from generator.errors import FgenError
 from generator.terraform import terraform_env
-from tests.support import REPO, copy_repo, edit_manifest, parsed, render_tree, unit_inputs
+from tests.support import REPO, copy_repo, edit_manifest, parsed, render_tree, unit_inputs, line_of
 
 MODULES = REPO / "templates" / "modules"
 SECURITY_UNITS = ("audit", "ecr", "identity", "operator_access", "threat_detection", "account_baseline")
@@ -44,11 +44,6 @@ def render_error(project) -> str:
     with pytest.raises(FgenError) as exc:
         render_tree(project)
     return str(exc.value)
-
-
-def line_of(project, file: str, needle: str) -> int:
-    lines = (project.customers_dir / "customer-x" / file).read_text().splitlines()
-    return next(i for i, line in enumerate(lines, 1) if needle in line)
 
 
 def units(tree: dict[str, str], env: str) -> set[str]:
@@ -265,7 +260,7 @@ def test_customer_readme_explains_how_to_turn_operator_access_on(tree):
 
 def test_operator_access_without_principals_is_refused(project):
     edit_manifest(project, "customer-x", "prod.yaml", {"operator_access": {"enabled": True}})
-    line = line_of(project, "prod.yaml", "enabled")
+    line = line_of(project, "prod.yaml", "enabled", "operator_access")
     assert (f"customers/customer-x/prod.yaml:{line}: operator_access.enabled: operator_access is enabled but lists "
             "no principals") in render_error(project)
 

@@ -56,10 +56,13 @@ def test_dev_tfvars_turns_off_what_dev_lacks(tree):
     dev = parsed(tree, "infra/environments/dev.tfvars")
     prod = parsed(tree, "infra/environments/prod.tfvars")
     preview = _label(next(u for u in _units(tree, "dev") if u.startswith("previews/")))
+    standby = {label: False for label in prod["enabled"] if label.startswith("standby__")}
+    assert standby and all(prod["enabled"][label] for label in standby)  # prod's warm standby, not dev's
     assert dev["enabled"] == {"bastion": True, "dr": False, "codedeploy": False, "backup": False, preview: True,
-                              "dns_records": False, "operator_access": True, "scaling_events": False}
+                              "dns_records": False, "operator_access": True, "scaling_events": False, **standby}
     assert prod["enabled"] == {"bastion": False, "dr": True, "codedeploy": True, "backup": True, preview: False,
-                               "dns_records": True, "operator_access": False, "scaling_events": True}
+                               "dns_records": True, "operator_access": False, "scaling_events": True,
+                               **{label: True for label in standby}}
     assert "dr" not in dev and "bastion" in dev and "bastion" not in prod
     # every value of a unit that is not another unit's output is in the environment's tfvars
     rds = pygohcl.loads(tree["infra/environments/prod/rds/terragrunt.hcl"])["inputs"]
@@ -89,11 +92,13 @@ def test_backend_uses_the_terragrunt_bucket_under_a_key_of_its_own(tree):
 
 def test_providers_match_root_hcl(tree):
     providers = tree["infra/providers.tf"]
-    assert providers.count('provider "aws" {') == 3
+    assert providers.count('provider "aws" {') == 4  # the default, us_east_1, dr, and prod's warm standby
+    assert 'alias               = "standby"' in providers
+    assert "var.standby_region != null ? var.standby_region : var.region" in providers
     assert 'alias               = "us_east_1"' in providers and 'region              = "us-east-1"' in providers
     assert "var.dr_region != null ? var.dr_region : var.region" in providers
-    assert providers.count("allowed_account_ids = [var.account_id]") == 3
-    assert providers.count("tags = var.tags") == 3
+    assert providers.count("allowed_account_ids = [var.account_id]") == 4
+    assert providers.count("tags = var.tags") == 4
 
 
 def test_no_secrets_in_tfvars(tree):

@@ -262,9 +262,9 @@ class EnvContext:
 
     @property
     def prefix(self) -> str:
-        """Resource name prefix: ``<customer>-<env>``, and ``<customer>-<env>-standby`` for the standby
+        """Resource name prefix: ``<customer>-<env>``, and ``<customer>-<env>-sb`` for the standby
         (its IAM roles and buckets share global namespaces with the primary's)."""
-        return f"{self.customer}-{self.name}-standby" if self.is_standby else f"{self.customer}-{self.name}"
+        return f"{self.customer}-{self.name}-sb" if self.is_standby else f"{self.customer}-{self.name}"
 
     @property
     def region(self) -> str:

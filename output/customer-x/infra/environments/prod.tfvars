@@ -800,7 +800,7 @@ threat_detection = {
 }
 
 standby__kms = {
-  name                    = "customer-x-prod-standby"
+  name                    = "customer-x-prod-sb"
   description             = "Encrypts Customer X Fantasy Leagues (prod) data at rest"
   deletion_window_in_days = 30
   rotation_period_in_days = 365
@@ -816,19 +816,19 @@ standby__kms = {
 }
 
 standby__vpc = {
-  name                    = "customer-x-prod-standby"
-  cidr_block              = "10.121.0.0/16"
+  name                    = "customer-x-prod-sb"
+  cidr_block              = "10.125.0.0/16"
   az_count                = 3
-  public_subnet_cidrs     = ["10.121.0.0/21", "10.121.8.0/21", "10.121.16.0/21"]
-  private_subnet_cidrs    = ["10.121.64.0/21", "10.121.72.0/21", "10.121.80.0/21"]
-  database_subnet_cidrs   = ["10.121.128.0/21", "10.121.136.0/21", "10.121.144.0/21"]
+  public_subnet_cidrs     = ["10.125.0.0/21", "10.125.8.0/21", "10.125.16.0/21"]
+  private_subnet_cidrs    = ["10.125.64.0/21", "10.125.72.0/21", "10.125.80.0/21"]
+  database_subnet_cidrs   = ["10.125.128.0/21", "10.125.136.0/21", "10.125.144.0/21"]
   nat_gateway_count       = 3
   flow_log_retention_days = 400
   flow_log_traffic_type   = "ALL"
 }
 
 standby__log_bucket = {
-  bucket_name                            = "customer-x-prod-standby-logs-222222222222"
+  bucket_name                            = "customer-x-prod-sb-logs-222222222222"
   force_destroy                          = false
   object_ownership                       = "BucketOwnerEnforced"
   expiration_days                        = 365
@@ -841,7 +841,7 @@ standby__log_bucket = {
 }
 
 standby__security_groups = {
-  name             = "customer-x-prod-standby"
+  name             = "customer-x-prod-sb"
   alb_ingress      = "internet"
   alb_ingress_ipv6 = false
   services = {
@@ -867,7 +867,7 @@ standby__security_groups = {
 }
 
 standby__vpc_endpoints = {
-  name             = "customer-x-prod-standby"
+  name             = "customer-x-prod-sb"
   gateway_services = ["s3", "dynamodb"]
   interface_services = [
     "ecr.api",
@@ -883,7 +883,7 @@ standby__vpc_endpoints = {
 }
 
 standby__alb = {
-  name                 = "customer-x-prod-standby"
+  name                 = "customer-x-prod-sb"
   certificate_arn      = "arn:aws:acm:eu-central-1:222222222222:certificate/7a2b3c4d-5e6f-4a70-9b8c-0d1e2f3a4b5c"
   ssl_policy           = "ELBSecurityPolicy-TLS13-1-2-2021-06"
   idle_timeout         = 300
@@ -899,27 +899,27 @@ standby__alb = {
   }
   target_groups = {
     auth = {
-      name              = "customer-x-prod-standby-a-f236e7"
+      name              = "customer-x-prod-sb-auth-18d60a"
       port              = 8080
       health_check_path = "/health"
       stickiness        = false
       priority          = 10
       path_patterns     = ["/api/auth/*"]
       blue_green        = true
-      green_name        = "customer-x-prod-standby-g-aadb94"
+      green_name        = "customer-x-prod-sb-auth-g-19dec9"
     }
     game-logic = {
-      name              = "customer-x-prod-standby-g-ebca83"
+      name              = "customer-x-prod-sb-game-l-b244ac"
       port              = 8080
       health_check_path = "/health"
       stickiness        = false
       priority          = 20
       path_patterns     = ["/api/game/*"]
       blue_green        = true
-      green_name        = "customer-x-prod-standby-g-c67304"
+      green_name        = "customer-x-prod-sb-game-g-3b8cb8"
     }
     leaderboard = {
-      name              = "customer-x-prod-standby-l-bd5ee0"
+      name              = "customer-x-prod-sb-leader-0ae047"
       port              = 8080
       health_check_path = "/health"
       stickiness        = false
@@ -927,14 +927,14 @@ standby__alb = {
       path_patterns     = ["/api/leaderboard/*"]
     }
     realtime = {
-      name              = "customer-x-prod-standby-r-dbc2a2"
+      name              = "customer-x-prod-sb-realti-f4a6d3"
       port              = 8080
       health_check_path = "/health"
       stickiness        = true
       priority          = 40
       path_patterns     = ["/ws/*"]
       blue_green        = true
-      green_name        = "customer-x-prod-standby-g-b51efd"
+      green_name        = "customer-x-prod-sb-real-g-43f231"
     }
   }
   test_listener = {
@@ -944,7 +944,7 @@ standby__alb = {
 }
 
 standby__waf = {
-  name                        = "customer-x-prod-standby"
+  name                        = "customer-x-prod-sb"
   create_cloudfront_acl       = true
   cloudfront_log_kms_key_arn  = null
   kms_deletion_window_in_days = 30
@@ -958,7 +958,7 @@ standby__waf = {
 }
 
 standby__rds = {
-  identifier                            = "customer-x-prod-standby-postgres"
+  identifier                            = "customer-x-prod-sb-postgres"
   engine_version                        = "16.4"
   instance_class                        = "db.r7g.large"
   db_name                               = "game"
@@ -982,7 +982,7 @@ standby__rds = {
 }
 
 standby__redis = {
-  name                       = "customer-x-prod-standby"
+  name                       = "customer-x-prod-sb"
   engine                     = "redis"
   engine_version             = "7.1"
   node_type                  = "cache.r7g.large"
@@ -1003,7 +1003,7 @@ standby__redis = {
 }
 
 standby__ecs = {
-  name                               = "customer-x-prod-standby"
+  name                               = "customer-x-prod-sb"
   log_retention_days                 = 400
   container_insights                 = "enhanced"
   enable_execute_command             = false
@@ -1015,10 +1015,10 @@ standby__ecs = {
   }
   services = {
     auth = {
-      family                     = "customer-x-prod-standby-auth"
-      task_role_name             = "customer-x-prod-standby-auth-task"
-      execution_role_name        = "customer-x-prod-standby-auth-execution"
-      log_group_name             = "/ecs/customer-x-prod-standby/auth"
+      family                     = "customer-x-prod-sb-auth"
+      task_role_name             = "customer-x-prod-sb-auth-task"
+      execution_role_name        = "customer-x-prod-sb-auth-execution"
+      log_group_name             = "/ecs/customer-x-prod-sb/auth"
       image                      = "222222222222.dkr.ecr.eu-central-1.amazonaws.com/customer-x/auth"
       image_tag                  = "latest-approved"
       port                       = 8080
@@ -1040,10 +1040,10 @@ standby__ecs = {
       }
     }
     game-logic = {
-      family                     = "customer-x-prod-standby-game-logic"
-      task_role_name             = "customer-x-prod-standby-game-logic-task"
-      execution_role_name        = "customer-x-prod-standby-game-logic-execution"
-      log_group_name             = "/ecs/customer-x-prod-standby/game-logic"
+      family                     = "customer-x-prod-sb-game-logic"
+      task_role_name             = "customer-x-prod-sb-game-logic-task"
+      execution_role_name        = "customer-x-prod-sb-game-logic-execution"
+      log_group_name             = "/ecs/customer-x-prod-sb/game-logic"
       image                      = "222222222222.dkr.ecr.eu-central-1.amazonaws.com/customer-x/game-logic"
       image_tag                  = "latest-approved"
       port                       = 8080
@@ -1065,10 +1065,10 @@ standby__ecs = {
       }
     }
     leaderboard = {
-      family                     = "customer-x-prod-standby-leaderboard"
-      task_role_name             = "customer-x-prod-standby-leaderboard-task"
-      execution_role_name        = "customer-x-prod-standby-leaderboard-execution"
-      log_group_name             = "/ecs/customer-x-prod-standby/leaderboard"
+      family                     = "customer-x-prod-sb-leaderboard"
+      task_role_name             = "customer-x-prod-sb-leaderboard-task"
+      execution_role_name        = "customer-x-prod-sb-leaderboard-execution"
+      log_group_name             = "/ecs/customer-x-prod-sb/leaderboard"
       image                      = "222222222222.dkr.ecr.eu-central-1.amazonaws.com/customer-x/leaderboard"
       image_tag                  = "latest-approved"
       port                       = 8080
@@ -1090,10 +1090,10 @@ standby__ecs = {
       }
     }
     realtime = {
-      family                     = "customer-x-prod-standby-realtime"
-      task_role_name             = "customer-x-prod-standby-realtime-task"
-      execution_role_name        = "customer-x-prod-standby-realtime-execution"
-      log_group_name             = "/ecs/customer-x-prod-standby/realtime"
+      family                     = "customer-x-prod-sb-realtime"
+      task_role_name             = "customer-x-prod-sb-realtime-task"
+      execution_role_name        = "customer-x-prod-sb-realtime-execution"
+      log_group_name             = "/ecs/customer-x-prod-sb/realtime"
       image                      = "222222222222.dkr.ecr.eu-central-1.amazonaws.com/customer-x/realtime"
       image_tag                  = "latest-approved"
       port                       = 8080
@@ -1118,7 +1118,7 @@ standby__ecs = {
 }
 
 standby__alerts = {
-  name            = "customer-x-prod-standby-alerts"
+  name            = "customer-x-prod-sb-alerts"
   display_name    = "Customer X Fantasy Leagues (prod)"
   email_addresses = ["platform-team@customer-x.example.com"]
   publisher_service_principals = [
@@ -1132,7 +1132,7 @@ standby__alerts = {
 }
 
 standby__monitoring = {
-  name                = "customer-x-prod-standby"
+  name                = "customer-x-prod-sb"
   period_seconds      = 60
   evaluation_periods  = 5
   datapoints_to_alarm = 3
@@ -1179,7 +1179,7 @@ standby__monitoring = {
     hit_rate_percent   = 80
   }
   waf = {
-    web_acl_name = "customer-x-prod-standby-regional"
+    web_acl_name = "customer-x-prod-sb-regional"
   }
   waf_thresholds = {
     blocked_requests = 1000
@@ -1190,25 +1190,25 @@ standby__parameters = {
   path_prefix      = "/customer-x/prod"
   parameters       = {}
   tier             = "Standard"
-  read_policy_name = "customer-x-prod-standby-read-parameters"
+  read_policy_name = "customer-x-prod-sb-read-parameters"
 }
 
 standby__codedeploy = {
-  name              = "customer-x-prod-standby"
-  service_role_name = "customer-x-prod-standby-codedeploy"
+  name              = "customer-x-prod-sb"
+  service_role_name = "customer-x-prod-sb-codedeploy"
   services = {
     auth = {
-      deployment_group_name    = "customer-x-prod-standby-auth"
+      deployment_group_name    = "customer-x-prod-sb-auth"
       deployment_config_name   = "CodeDeployDefault.ECSCanary10Percent5Minutes"
       termination_wait_minutes = 60
     }
     game-logic = {
-      deployment_group_name    = "customer-x-prod-standby-game-logic"
+      deployment_group_name    = "customer-x-prod-sb-game-logic"
       deployment_config_name   = "CodeDeployDefault.ECSCanary10Percent5Minutes"
       termination_wait_minutes = 60
     }
     realtime = {
-      deployment_group_name    = "customer-x-prod-standby-realtime"
+      deployment_group_name    = "customer-x-prod-sb-realtime"
       deployment_config_name   = "CodeDeployDefault.ECSCanary10Percent5Minutes"
       termination_wait_minutes = 60
     }
@@ -1222,7 +1222,7 @@ standby__codedeploy = {
 }
 
 standby__account_baseline = {
-  name                          = "customer-x-prod-standby"
+  name                          = "customer-x-prod-sb"
   guardduty_enabled             = true
   guardduty_s3_protection       = true
   guardduty_runtime_monitoring  = true
@@ -1235,6 +1235,6 @@ standby__account_baseline = {
 }
 
 standby__threat_detection = {
-  name                 = "customer-x-prod-standby"
+  name                 = "customer-x-prod-sb"
   finding_min_severity = 7
 }

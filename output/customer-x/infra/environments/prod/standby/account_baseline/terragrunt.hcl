@@ -29,7 +29,7 @@ dependency "standby__kms" {
 }
 
 inputs = {
-  name                          = "customer-x-prod-standby"
+  name                          = "customer-x-prod-sb"
   guardduty_enabled             = true
   guardduty_s3_protection       = true
   guardduty_runtime_monitoring  = true

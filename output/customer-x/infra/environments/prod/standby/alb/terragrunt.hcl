@@ -45,7 +45,7 @@ dependency "standby__vpc" {
 }
 
 inputs = {
-  name                 = "customer-x-prod-standby"
+  name                 = "customer-x-prod-sb"
   vpc_id               = dependency.standby__vpc.outputs.vpc_id
   public_subnet_ids    = dependency.standby__vpc.outputs.public_subnet_ids
   security_group_id    = dependency.standby__security_groups.outputs.alb_security_group_id
@@ -65,27 +65,27 @@ inputs = {
   }
   target_groups = {
     auth = {
-      name              = "customer-x-prod-standby-a-f236e7"
+      name              = "customer-x-prod-sb-auth-18d60a"
       port              = 8080
       health_check_path = "/health"
       stickiness        = false
       priority          = 10
       path_patterns     = ["/api/auth/*"]
       blue_green        = true
-      green_name        = "customer-x-prod-standby-g-aadb94"
+      green_name        = "customer-x-prod-sb-auth-g-19dec9"
     }
     game-logic = {
-      name              = "customer-x-prod-standby-g-ebca83"
+      name              = "customer-x-prod-sb-game-l-b244ac"
       port              = 8080
       health_check_path = "/health"
       stickiness        = false
       priority          = 20
       path_patterns     = ["/api/game/*"]
       blue_green        = true
-      green_name        = "customer-x-prod-standby-g-c67304"
+      green_name        = "customer-x-prod-sb-game-g-3b8cb8"
     }
     leaderboard = {
-      name              = "customer-x-prod-standby-l-bd5ee0"
+      name              = "customer-x-prod-sb-leader-0ae047"
       port              = 8080
       health_check_path = "/health"
       stickiness        = false
@@ -93,14 +93,14 @@ inputs = {
       path_patterns     = ["/api/leaderboard/*"]
     }
     realtime = {
-      name              = "customer-x-prod-standby-r-dbc2a2"
+      name              = "customer-x-prod-sb-realti-f4a6d3"
       port              = 8080
       health_check_path = "/health"
       stickiness        = true
       priority          = 40
       path_patterns     = ["/ws/*"]
       blue_green        = true
-      green_name        = "customer-x-prod-standby-g-b51efd"
+      green_name        = "customer-x-prod-sb-real-g-43f231"
     }
   }
   test_listener = {

@@ -19,7 +19,7 @@ dependency "standby__kms" {
 }
 
 inputs = {
-  name            = "customer-x-prod-standby-alerts"
+  name            = "customer-x-prod-sb-alerts"
   display_name    = "Customer X Fantasy Leagues (prod)"
   kms_key_arn     = dependency.standby__kms.outputs.key_arn
   email_addresses = ["platform-team@customer-x.example.com"]

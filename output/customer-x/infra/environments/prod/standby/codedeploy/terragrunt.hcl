@@ -48,7 +48,7 @@ dependency "standby__alerts" {
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
   mock_outputs_merge_strategy_with_state  = "shallow"
   mock_outputs = {
-    topic_arn = "arn:aws:sns:eu-central-1:222222222222:customer-x-prod-standby-alerts"
+    topic_arn = "arn:aws:sns:eu-central-1:222222222222:customer-x-prod-sb-alerts"
   }
 }
 
@@ -69,8 +69,8 @@ dependency "standby__ecs" {
 }
 
 inputs = {
-  name                            = "customer-x-prod-standby"
-  service_role_name               = "customer-x-prod-standby-codedeploy"
+  name                            = "customer-x-prod-sb"
+  service_role_name               = "customer-x-prod-sb-codedeploy"
   cluster_name                    = dependency.standby__ecs.outputs.cluster_name
   ecs_service_names               = dependency.standby__ecs.outputs.service_names
   prod_listener_arn               = dependency.standby__alb.outputs.https_listener_arn
@@ -83,17 +83,17 @@ inputs = {
   alarm_topic_arn                 = dependency.standby__alerts.outputs.topic_arn
   services = {
     auth = {
-      deployment_group_name    = "customer-x-prod-standby-auth"
+      deployment_group_name    = "customer-x-prod-sb-auth"
       deployment_config_name   = "CodeDeployDefault.ECSCanary10Percent5Minutes"
       termination_wait_minutes = 60
     }
     game-logic = {
-      deployment_group_name    = "customer-x-prod-standby-game-logic"
+      deployment_group_name    = "customer-x-prod-sb-game-logic"
       deployment_config_name   = "CodeDeployDefault.ECSCanary10Percent5Minutes"
       termination_wait_minutes = 60
     }
     realtime = {
-      deployment_group_name    = "customer-x-prod-standby-realtime"
+      deployment_group_name    = "customer-x-prod-sb-realtime"
       deployment_config_name   = "CodeDeployDefault.ECSCanary10Percent5Minutes"
       termination_wait_minutes = 60
     }

@@ -109,7 +109,7 @@ dependency "standby__vpc" {
 }
 
 inputs = {
-  name                               = "customer-x-prod-standby"
+  name                               = "customer-x-prod-sb"
   kms_key_arn                        = dependency.standby__kms.outputs.key_arn
   private_subnet_ids                 = dependency.standby__vpc.outputs.private_subnet_ids
   service_security_group_ids         = dependency.standby__security_groups.outputs.service_security_group_ids
@@ -139,10 +139,10 @@ inputs = {
   }
   services = {
     auth = {
-      family                     = "customer-x-prod-standby-auth"
-      task_role_name             = "customer-x-prod-standby-auth-task"
-      execution_role_name        = "customer-x-prod-standby-auth-execution"
-      log_group_name             = "/ecs/customer-x-prod-standby/auth"
+      family                     = "customer-x-prod-sb-auth"
+      task_role_name             = "customer-x-prod-sb-auth-task"
+      execution_role_name        = "customer-x-prod-sb-auth-execution"
+      log_group_name             = "/ecs/customer-x-prod-sb/auth"
       image                      = "222222222222.dkr.ecr.eu-central-1.amazonaws.com/customer-x/auth"
       image_tag                  = "latest-approved"
       port                       = 8080
@@ -168,10 +168,10 @@ inputs = {
       }
     }
     game-logic = {
-      family                     = "customer-x-prod-standby-game-logic"
-      task_role_name             = "customer-x-prod-standby-game-logic-task"
-      execution_role_name        = "customer-x-prod-standby-game-logic-execution"
-      log_group_name             = "/ecs/customer-x-prod-standby/game-logic"
+      family                     = "customer-x-prod-sb-game-logic"
+      task_role_name             = "customer-x-prod-sb-game-logic-task"
+      execution_role_name        = "customer-x-prod-sb-game-logic-execution"
+      log_group_name             = "/ecs/customer-x-prod-sb/game-logic"
       image                      = "222222222222.dkr.ecr.eu-central-1.amazonaws.com/customer-x/game-logic"
       image_tag                  = "latest-approved"
       port                       = 8080
@@ -197,10 +197,10 @@ inputs = {
       }
     }
     leaderboard = {
-      family                     = "customer-x-prod-standby-leaderboard"
-      task_role_name             = "customer-x-prod-standby-leaderboard-task"
-      execution_role_name        = "customer-x-prod-standby-leaderboard-execution"
-      log_group_name             = "/ecs/customer-x-prod-standby/leaderboard"
+      family                     = "customer-x-prod-sb-leaderboard"
+      task_role_name             = "customer-x-prod-sb-leaderboard-task"
+      execution_role_name        = "customer-x-prod-sb-leaderboard-execution"
+      log_group_name             = "/ecs/customer-x-prod-sb/leaderboard"
       image                      = "222222222222.dkr.ecr.eu-central-1.amazonaws.com/customer-x/leaderboard"
       image_tag                  = "latest-approved"
       port                       = 8080
@@ -226,10 +226,10 @@ inputs = {
       }
     }
     realtime = {
-      family                     = "customer-x-prod-standby-realtime"
-      task_role_name             = "customer-x-prod-standby-realtime-task"
-      execution_role_name        = "customer-x-prod-standby-realtime-execution"
-      log_group_name             = "/ecs/customer-x-prod-standby/realtime"
+      family                     = "customer-x-prod-sb-realtime"
+      task_role_name             = "customer-x-prod-sb-realtime-task"
+      execution_role_name        = "customer-x-prod-sb-realtime-execution"
+      log_group_name             = "/ecs/customer-x-prod-sb/realtime"
       image                      = "222222222222.dkr.ecr.eu-central-1.amazonaws.com/customer-x/realtime"
       image_tag                  = "latest-approved"
       port                       = 8080

@@ -9,7 +9,7 @@ terraform {
 }
 
 inputs = {
-  name                    = "customer-x-prod-standby"
+  name                    = "customer-x-prod-sb"
   description             = "Encrypts Customer X Fantasy Leagues (prod) data at rest"
   deletion_window_in_days = 30
   rotation_period_in_days = 365

@@ -9,7 +9,7 @@ terraform {
 }
 
 inputs = {
-  bucket_name                            = "customer-x-prod-standby-logs-222222222222"
+  bucket_name                            = "customer-x-prod-sb-logs-222222222222"
   force_destroy                          = false
   object_ownership                       = "BucketOwnerEnforced"
   expiration_days                        = 365

@@ -30,7 +30,7 @@ dependency "standby__alerts" {
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
   mock_outputs_merge_strategy_with_state  = "shallow"
   mock_outputs = {
-    topic_arn = "arn:aws:sns:eu-central-1:222222222222:customer-x-prod-standby-alerts"
+    topic_arn = "arn:aws:sns:eu-central-1:222222222222:customer-x-prod-sb-alerts"
   }
 }
 
@@ -81,7 +81,7 @@ dependency "standby__waf" {
 }
 
 inputs = {
-  name                = "customer-x-prod-standby"
+  name                = "customer-x-prod-sb"
   alarm_topic_arn     = dependency.standby__alerts.outputs.topic_arn
   period_seconds      = 60
   evaluation_periods  = 5
@@ -138,7 +138,7 @@ inputs = {
   }
   waf = {
     web_acl_arn  = dependency.standby__waf.outputs.regional_web_acl_arn
-    web_acl_name = "customer-x-prod-standby-regional"
+    web_acl_name = "customer-x-prod-sb-regional"
   }
   waf_thresholds = {
     blocked_requests = 1000

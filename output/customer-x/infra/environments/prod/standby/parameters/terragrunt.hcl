@@ -23,5 +23,5 @@ inputs = {
   kms_key_arn      = dependency.standby__kms.outputs.key_arn
   parameters       = {}
   tier             = "Standard"
-  read_policy_name = "customer-x-prod-standby-read-parameters"
+  read_policy_name = "customer-x-prod-sb-read-parameters"
 }

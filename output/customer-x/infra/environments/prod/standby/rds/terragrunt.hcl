@@ -44,7 +44,7 @@ dependency "standby__vpc" {
 }
 
 inputs = {
-  identifier                            = "customer-x-prod-standby-postgres"
+  identifier                            = "customer-x-prod-sb-postgres"
   engine_version                        = "16.4"
   instance_class                        = "db.r7g.large"
   db_name                               = "game"

@@ -14,7 +14,7 @@ dependency "standby__alerts" {
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
   mock_outputs_merge_strategy_with_state  = "shallow"
   mock_outputs = {
-    topic_arn = "arn:aws:sns:eu-central-1:222222222222:customer-x-prod-standby-alerts"
+    topic_arn = "arn:aws:sns:eu-central-1:222222222222:customer-x-prod-sb-alerts"
   }
 }
 
@@ -53,7 +53,7 @@ dependency "standby__vpc" {
 }
 
 inputs = {
-  name                       = "customer-x-prod-standby"
+  name                       = "customer-x-prod-sb"
   engine                     = "redis"
   engine_version             = "7.1"
   node_type                  = "cache.r7g.large"

@@ -20,7 +20,7 @@ dependency "standby__vpc" {
 }
 
 inputs = {
-  name             = "customer-x-prod-standby"
+  name             = "customer-x-prod-sb"
   vpc_id           = dependency.standby__vpc.outputs.vpc_id
   vpc_cidr_block   = dependency.standby__vpc.outputs.vpc_cidr_block
   alb_ingress      = "internet"

@@ -14,12 +14,12 @@ dependency "standby__alerts" {
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
   mock_outputs_merge_strategy_with_state  = "shallow"
   mock_outputs = {
-    topic_arn = "arn:aws:sns:eu-central-1:222222222222:customer-x-prod-standby-alerts"
+    topic_arn = "arn:aws:sns:eu-central-1:222222222222:customer-x-prod-sb-alerts"
   }
 }
 
 inputs = {
-  name                 = "customer-x-prod-standby"
+  name                 = "customer-x-prod-sb"
   finding_min_severity = 7
   alert_topic_arn      = dependency.standby__alerts.outputs.topic_arn
 }

@@ -19,12 +19,12 @@ dependency "standby__kms" {
 }
 
 inputs = {
-  name                    = "customer-x-prod-standby"
-  cidr_block              = "10.121.0.0/16"
+  name                    = "customer-x-prod-sb"
+  cidr_block              = "10.125.0.0/16"
   az_count                = 3
-  public_subnet_cidrs     = ["10.121.0.0/21", "10.121.8.0/21", "10.121.16.0/21"]
-  private_subnet_cidrs    = ["10.121.64.0/21", "10.121.72.0/21", "10.121.80.0/21"]
-  database_subnet_cidrs   = ["10.121.128.0/21", "10.121.136.0/21", "10.121.144.0/21"]
+  public_subnet_cidrs     = ["10.125.0.0/21", "10.125.8.0/21", "10.125.16.0/21"]
+  private_subnet_cidrs    = ["10.125.64.0/21", "10.125.72.0/21", "10.125.80.0/21"]
+  database_subnet_cidrs   = ["10.125.128.0/21", "10.125.136.0/21", "10.125.144.0/21"]
   nat_gateway_count       = 3
   kms_key_arn             = dependency.standby__kms.outputs.key_arn
   flow_log_retention_days = 400

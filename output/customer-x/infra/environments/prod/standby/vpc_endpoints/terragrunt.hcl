@@ -35,7 +35,7 @@ dependency "standby__vpc" {
 }
 
 inputs = {
-  name                    = "customer-x-prod-standby"
+  name                    = "customer-x-prod-sb"
   vpc_id                  = dependency.standby__vpc.outputs.vpc_id
   private_subnet_ids      = dependency.standby__vpc.outputs.private_subnet_ids
   private_route_table_ids = dependency.standby__vpc.outputs.private_route_table_ids

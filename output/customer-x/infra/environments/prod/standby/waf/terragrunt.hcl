@@ -29,7 +29,7 @@ dependency "standby__kms" {
 }
 
 inputs = {
-  name                        = "customer-x-prod-standby"
+  name                        = "customer-x-prod-sb"
   create_cloudfront_acl       = true
   alb_arn                     = dependency.standby__alb.outputs.alb_arn
   kms_key_arn                 = dependency.standby__kms.outputs.key_arn

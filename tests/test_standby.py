@@ -1,0 +1,168 @@
+"""The warm standby's frame (generator/standby.py): its settings and their errors, the units it adds in
+the standby region, the estate and the plain root over both regions, and promotion through the
+unit-removal guard. The tiers' own behaviour (replica, capacity, failover) is tested beside them."""
+
+from __future__ import annotations
+
+import re
+
+import pygohcl
+import pytest
+
+from generator.components import CATALOGUE
+from generator.estate_stage import resolve_in_estate
+from generator.units import environment_units
+from tests.support import edit_manifest, render_tree
+
+PROD = "infra/environments/prod"
+
+
+def _prod(project):
+    return resolve_in_estate(project, "customer-x").environments[1]
+
+
+def _standby_units(tree: dict[str, str]) -> set[str]:
+    return {p.split("/")[4] for p in tree if p.startswith(f"{PROD}/standby/") and p.endswith("/terragrunt.hcl")}
+
+
+def test_customer_x_prod_has_a_standby_in_its_dr_region(project):
+    prod = _prod(project)
+    standby = prod.standby_env
+    assert standby is not None and standby.is_standby and standby.primary_env is prod
+    assert standby.region == prod.manifest.aws.dr_region != prod.region
+    assert standby.account_id == prod.account_id
+    assert standby.prefix == f"{prod.prefix}-sb"
+    tree = render_tree(project)
+    expected = {c.name for c in CATALOGUE if standby.renders(c.name)}
+    assert {"vpc", "alb", "rds", "ecs", "kms", "waf", "alerts"} <= expected
+    assert _standby_units(tree) == expected
+    config = pygohcl.loads(tree["infra/config/prod.hcl"])["locals"]
+    assert config["standby_region"] == standby.region
+    assert config["standby_state_bucket"] == f"fg-tfstate-{prod.account_id}-{standby.region}"
+    assert not any("/standby/" in p for p in tree if p.startswith("infra/environments/dev/"))
+    assert "standby_region" not in pygohcl.loads(tree["infra/config/dev.hcl"])["locals"]
+
+
+def test_standby_units_use_their_own_regions_units(project):
+    """Every reference of a standby unit stays in the standby region, except to units that serve both
+    regions from the primary tree (``shared``) and the replica's source (the primary's database)."""
+    prod = _prod(project)
+    shared = {c.name for c in CATALOGUE if c.standby == "shared"}
+    for unit in environment_units(prod):
+        if not unit.name.startswith("standby/"):
+            continue
+        for dep in unit.dependencies:
+            if dep.unit.startswith("standby/"):
+                assert dep.config_path == f"../{dep.unit.removeprefix('standby/')}"
+            else:
+                assert dep.unit in shared or (unit.name, dep.unit) == ("standby/rds", "rds"), (unit.name, dep.unit)
+                assert dep.config_path == f"../../{dep.unit}"
+
+
+def test_the_plain_root_calls_the_standby_with_the_standby_provider(project):
+    tree = render_tree(project)
+    main = pygohcl.loads(tree["infra/main.tf"])["module"]
+    providers = pygohcl.loads(tree["infra/providers.tf"])["provider"]["aws"]
+    assert any(p.get("alias") == "standby" for p in providers)
+    standby_calls = {label: body for label, body in main.items() if label.startswith("standby__")}
+    assert {label.removeprefix("standby__") for label in standby_calls} == _standby_units(tree)
+    text = tree["infra/main.tf"]
+    for label in standby_calls:
+        block = text[text.index(f'module "{label}" {{'):]
+        block = block[:block.index("\n}\n")]
+        assert re.search(r"\n    aws +=  ?aws\.standby\n", block), label
+        assert not re.search(r"aws\.dr += aws\.dr", block)  # the standby's "dr" is the primary region
+    tfvars = pygohcl.loads(tree["infra/environments/prod.tfvars"])
+    assert tfvars["standby_region"] == "eu-central-1"
+    assert tfvars["enabled"]["standby__rds"] is True
+    dev = pygohcl.loads(tree["infra/environments/dev.tfvars"])
+    assert dev["standby_region"] is None and dev["enabled"]["standby__rds"] is False
+
+
+def test_a_customer_without_a_standby_has_no_trace_of_one(project):
+    edit_manifest(project, "customer-x", "prod.yaml", {"standby": {"enabled": False}})
+    tree = render_tree(project)
+    assert not [p for p in tree if "standby" in p]
+    for path, content in tree.items():
+        if path.startswith("infra/modules/") or path in {"README.md", "RUNBOOK.md"}:
+            continue  # modules document their standby variables; docs are checked by their tests
+        assert not re.search(r"standby[/_]|aws\.standby", content), path
+
+
+def test_the_estate_places_the_standby_in_its_region(project, run):
+    code, out, err = run(project, "accounts")
+    assert code == 0, err
+    block = out[out.index("222222222222 eu-central-1"):] if "222222222222 eu-central-1" in out else ""
+    assert "customer-x/prod/standby" in block
+    code, out, err = run(project, "accounts", "--format", "json")
+    import json
+
+    places = {(a["account_id"], a["region"]): a for a in json.loads(out)["accounts"]} \
+        if isinstance(json.loads(out), dict) else {(a["account_id"], a["region"]): a for a in json.loads(out)}
+    standby = places[("222222222222", "eu-central-1")]
+    assert [e["environment"] for e in standby["environments"]] == ["prod/standby"]
+    assert standby["environments"][0]["file"] == "customers/customer-x/prod.yaml"
+
+
+@pytest.mark.parametrize("changes,key,message", [
+    ({"standby": {"region": "eu-west-1"}}, "standby.region", "another region than the primary (eu-west-1)"),
+    ({"standby": {"vpc_cidr": None}}, "standby.vpc_cidr", "needs the standby VPC's CIDR"),
+    ({"standby": {"vpc_cidr": "10.120.128.0/17"}}, "standby.vpc_cidr", "overlaps the primary VPC's 10.120.0.0/16"),
+    ({"standby": {"certificate_arn": None}}, "standby.certificate_arn", "needs its own ACM certificate in eu-central-1"),
+    ({"standby": {"certificate_arn": "arn:aws:acm:eu-west-1:222222222222:certificate/6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"}},
+     "standby.certificate_arn", "the certificate is in eu-west-1; the standby's ALB is in eu-central-1"),
+    ({"standby": {"certificate_arn": "arn:aws:acm:eu-central-1:111111111111:certificate/6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"}},
+     "standby.certificate_arn", "belongs to account 111111111111"),
+    ({"standby": {"region": "us-west-1"}, "vpc": {"az_count": 3}}, "vpc.az_count",
+     "in the standby region us-west-1: us-west-1 has 2 availability zones; az_count is 3"),
+    ({"standby": {"enabled": False, "promoted": True}}, "standby", "promoted: true needs enabled: true"),
+])
+def test_standby_settings_are_checked_with_file_and_line(project, run, changes, key, message):
+    if "us-west-1" in str(changes):  # a certificate from the standby region, so only the AZ rule fails
+        changes["standby"]["certificate_arn"] = ("arn:aws:acm:us-west-1:222222222222:certificate/"
+                                                 "7a2b3c4d-5e6f-4a70-9b8c-0d1e2f3a4b5c")
+    edit_manifest(project, "customer-x", "prod.yaml", changes)
+    code, out, err = run(project, "render", "customer-x")
+    assert code == 2, out + err
+    assert message in err
+    line = next(line for line in err.splitlines() if message in line)
+    assert f" {key}" in line or f" {key}:" in line, line
+    assert "customers/customer-x/prod.yaml:" in line or "templates/profiles/prod/" in line, line
+    assert not (project.root / "output").exists()
+
+
+def test_no_region_for_the_standby(project, run):
+    path = project.customers_dir / "customer-x" / "customer.yaml"
+    path.write_text(path.read_text().replace("  dr_region: eu-central-1\n", ""))
+    code, _, err = run(project, "render", "customer-x")
+    assert code == 2
+    assert "customers/customer-x/prod.yaml:" in err and "standby.enabled needs a region" in err
+
+
+def test_promotion_removes_the_old_primary_stack_through_the_guard(project, run):
+    assert run(project, "render", "customer-x")[0] == 0
+    prod = _prod(project)
+    leaving = sorted(c.name for c in CATALOGUE if prod.renders(c.name) and c.leaves_on_promotion())
+    assert {"vpc", "alb", "rds", "redis", "ecs"} <= set(leaving)
+    edit_manifest(project, "customer-x", "prod.yaml", {"standby": {"promoted": True}})
+    code, out, err = run(project, "render", "customer-x")
+    assert code == 1, out + err
+    refused = sorted(line.split(f"{PROD}/")[1].split(":")[0] for line in err.splitlines() if f"{PROD}/" in line)
+    assert refused == leaving
+    assert err.count("is promoted (standby.promoted: true") == len(leaving)
+    assert "its job moves to the standby's infra/environments/prod/standby/rds" in err
+    code, out, err = run(project, "render", "customer-x", "--allow-unit-removal")
+    assert code == 0, err
+    units = {p.parent.name for p in (project.root / "output/customer-x" / PROD).glob("*/terragrunt.hcl")}
+    assert not units & set(leaving)
+    assert {"kms", "log_bucket", "alerts", "cdn"} <= units
+    promoted = _prod(project)
+    standby_units = {u.name: u for u in environment_units(promoted) if u.name.startswith("standby/")}
+    assert {"standby/backup", "standby/scaling_events"} <= set(standby_units)
+    for unit in standby_units.values():  # the standby can be applied while the primary region is down
+        primary = {d.unit for d in unit.dependencies if not d.unit.startswith("standby/")}
+        assert primary <= {c.name for c in CATALOGUE if c.standby == "shared"}, (unit.name, primary)
+    for unit in environment_units(promoted):  # what stays in the primary tree uses the standby's units
+        if unit.name.startswith("standby/"):
+            continue
+        assert not {d.unit for d in unit.dependencies} & set(leaving), unit.name
