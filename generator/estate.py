@@ -114,6 +114,8 @@ class EnvRef:
     monitor_at: Where | None  # where budgets.anomaly_detection.monitor asks for the services monitor
     #: enabled services without ``image``: they pull <account>.dkr.ecr.<region>.amazonaws.com/<customer>/<service>
     default_images: tuple[tuple[str, Where], ...]
+    #: the warm standby of environment ``env.removesuffix('/standby')`` (generator/standby.py)
+    standby: bool = False
 
     @property
     def key(self) -> EnvKey:
@@ -220,15 +222,16 @@ def env_ref(env: "EnvContext") -> EnvRef:
         ecr_claim=_where(env, ("ecr", "owner")) if ecr.owner and not env.is_standby else None,
         ecr_at=_where(env, ("ecr", "enabled")),
         monitor_at=_where(env, ("budgets", "anomaly_detection", "monitor")) if monitor else None,
-        default_images=images)
+        default_images=images, standby=env.is_standby)
 
 
 # --- the owner rule -----------------------------------------------------------------------------
 
 
 def _rank(ref: EnvRef, claim: Where | None) -> tuple:
-    """The owner rule's order: a claim first, then production, then (customer, env) alphabetically."""
-    return (claim is None, not ref.production, ref.customer, ref.env)
+    """The owner rule's order: a claim first, then production, then an environment's primary before a
+    warm standby (a standby comes and goes with its setting), then (customer, env) alphabetically."""
+    return (claim is None, not ref.production, ref.standby, ref.customer, ref.env)
 
 
 @dataclass
@@ -449,6 +452,8 @@ def _why(owner: EnvRef, claim: Where | None, key: str, config: bool, candidates:
         return "the only environment here that can own it"
     parts = ["production first" if owner.production else "no production environment here",
              "then (customer, environment) alphabetically"]
+    if owner.standby:  # primaries come before standbys
+        parts.insert(1, "no primary environment here, only warm standbys")
     if config:
         parts.insert(0, "AWS Config needs an owner with audit on")
     return "; ".join(parts)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, model_validator
 
 from .errors import Problem
-from .schema.base import StrictModel
+from .schema.base import Quotas, StrictModel
 from .schema.types import AcmArn, Region, VpcCidr, region_of_arn
 
 if TYPE_CHECKING:
@@ -49,6 +49,9 @@ class StandbySettings(StrictModel):
                                      description="S3 bucket, in the standby region, for the standby units' state "
                                      "(default fg-tfstate-<account id>-<standby region>): the standby must be "
                                      "applicable while the primary region is down.")
+    quotas: Quotas = Field(default_factory=Quotas, description="Raised AWS quotas of the standby's account and "
+                           "region, as aws.quotas states them for the primary's (the estate check assumes AWS's "
+                           "defaults otherwise; an environment whose primary region is there may state them too).")
     promoted: bool = Field(default=False, description="The standby has taken over: render it as the primary (the "
                            "replica promoted, full capacity) and remove the primary region's stack (guarded).")
 
@@ -117,7 +120,8 @@ def derive(env: "EnvContext") -> "EnvContext":
     s = m.standby
     region = standby_region(env)
     update = {
-        "aws": m.aws.model_copy(update={"region": region, "dr_region": m.aws.region, "baseline_owner": False}),
+        "aws": m.aws.model_copy(update={"region": region, "dr_region": m.aws.region, "baseline_owner": False,
+                                        "quotas": s.quotas}),
         "vpc": m.vpc.model_copy(update={"cidr": s.vpc_cidr, "public_subnets": None, "private_subnets": None,
                                         "database_subnets": None}),
         "dns": m.dns.model_copy(update={"certificate_arn": s.certificate_arn or m.dns.certificate_arn}),

@@ -11,8 +11,9 @@ import pytest
 
 from generator.components import CATALOGUE
 from generator.estate_stage import resolve_in_estate
+from generator.estate import EnvKey
 from generator.units import environment_units
-from tests.support import edit_manifest, render_tree
+from tests.support import edit_manifest, estate_project, render_tree
 
 PROD = "infra/environments/prod"
 
@@ -166,3 +167,55 @@ def test_promotion_removes_the_old_primary_stack_through_the_guard(project, run)
         if unit.name.startswith("standby/"):
             continue
         assert not {d.unit for d in unit.dependencies} & set(leaving), unit.name
+
+
+def test_crossed_standbys_share_regions_with_primaries(tmp_path, run):
+    """Two customers in one account, each with a standby where the other runs its primary: each region's
+    baseline belongs to the primary there, the standby there uses it, and every name stays unique."""
+    from generator.estate_stage import load_estate
+
+    project = estate_project(tmp_path, "standby-crossed")
+    estate = load_estate(project)
+    assert estate.baselines[("444444444444", "us-east-1")].owner == EnvKey("gamma", "prod")
+    assert estate.baselines[("444444444444", "us-west-2")].owner == EnvKey("delta", "prod")
+    code, out, err = run(project, "render", "--all")
+    assert code == 0, err
+    for customer, region in (("gamma", "us-west-2"), ("delta", "us-east-1")):
+        env = resolve_in_estate(project, customer).environments[0]
+        standby = env.standby_env
+        assert standby.region == region and not standby.estate.owns_baseline
+        units = {u.name for u in environment_units(env)}
+        assert "standby/account_baseline" not in units and "standby/threat_detection" in units
+        assert "account_baseline" in units
+    gamma = resolve_in_estate(project, "gamma").environments[0]
+    assert "standby/redis" not in {u.name for u in environment_units(gamma)}  # off in the primary, off here
+
+
+def test_a_primary_claim_keeps_the_baseline_when_a_standby_arrives(tmp_path):
+    """A standby placed where no other environment runs owns that region's baseline (it needs one);
+    where a primary runs, the primary keeps it: adding a standby never moves a baseline."""
+    from generator.estate_stage import load_estate
+
+    project = estate_project(tmp_path, "standby-crossed")
+    edit_manifest(project, "delta", "prod.yaml", {"standby": {"enabled": False}})
+    estate = load_estate(project)
+    assert estate.baselines[("444444444444", "us-east-1")].owner == EnvKey("gamma", "prod")
+    assert estate.baselines[("444444444444", "us-west-2")].owner == EnvKey("delta", "prod")
+    edit_manifest(project, "delta", "prod.yaml", {"aws": {"region": "eu-west-1", "dr_region": "eu-central-1"},
+                                                  "dns": {"certificate_arn": "arn:aws:acm:eu-west-1:444444444444:"
+                                                          "certificate/6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"}})
+    estate = load_estate(project, use_cache=False)
+    owner = estate.baselines[("444444444444", "us-west-2")]
+    assert owner.owner == EnvKey("gamma", "prod/standby")
+    assert owner.reason == "the only environment here that can own it"
+
+
+@pytest.mark.terraform
+def test_a_pilot_light_standby_without_cache_or_zone_validates_under_a_mock_provider(tmp_path, run):
+    """`fgen validate --terraform` on the other shape: pilot light, another region pair, the cache
+    switched off, no hosted zone, a standby that uses another customer's baseline."""
+    from generator.terraform import validate_with_terraform
+
+    project = estate_project(tmp_path, "standby-crossed")
+    assert run(project, "render", "gamma")[0] == 0
+    assert validate_with_terraform(project, "gamma", use_cache=False) == []
