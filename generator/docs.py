@@ -206,6 +206,7 @@ def standby_view(env: EnvContext) -> dict[str, Any]:
         "region": env.region,
         "standby_region": standby.region,
         "promoted": env.promoted,
+        "failover_by_itself": "; ".join(facts.automatic_failover(env)),
         "diagram": failover_diagram(env),
         "rows": {label: value for label, value in rows.items() if value is not None},
     }
@@ -264,7 +265,7 @@ def failover_diagram(env: EnvContext) -> list[str]:
     if "dns_records" in names:
         lines.append("  users --> route53")
         if primary_alb:
-            lines.append(f"  route53 -->|primary| {node(env, 'alb')}")
+            lines.append(f"  route53 {'-->|primary|' if facts.dns_failover(env) else '-->'} {node(env, 'alb')}")
         if facts.dns_failover(env):
             lines.append(f"  route53 -.->|secondary| {node(standby, 'alb')}")
         elif standby_alb and not primary_alb:

@@ -142,15 +142,10 @@ def _standby(env: EnvContext) -> dict[str, Any] | None:
     standby_cluster, standby_services = facts.ecs_services(standby)
     cdn = BY_NAME.get("cdn")
     root = f"output/{env.customer}/infra/environments/{env.name}"
-    automatic = []
-    if facts.origin_group(env):
-        automatic.append("CloudFront's origin group retries the standby ALB on 5xx and connection errors")
-    if facts.dns_failover(env):
-        automatic.append("Route 53 health checks switch the failover records to the standby ALB")
     return {
         "region": standby.region,
         "primary_region": env.region,
-        "failover_by_itself": "; ".join(automatic),
+        "failover_by_itself": "; ".join(facts.automatic_failover(env)),
         "promoted": env.promoted,
         "manifest": f"customers/{env.customer}/{env.name}.yaml",
         "folder": f"{root}/standby",

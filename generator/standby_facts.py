@@ -132,6 +132,16 @@ def dns_failover(env: EnvContext) -> bool:
 # names: what a context's resources are called (also once promotion removed their units: the old
 # primary's resources keep running under these names until they are destroyed)
 
+def automatic_failover(env: EnvContext) -> list[str]:
+    """What moves traffic to the standby without an operator, in this render."""
+    moves = []
+    if origin_group(env):
+        moves.append("CloudFront's origin group retries the standby ALB on 5xx and connection errors")
+    if dns_failover(env):
+        moves.append("Route 53 health checks switch the failover records to the standby ALB")
+    return moves
+
+
 def rds_identifier(env: EnvContext) -> str | None:
     rds = BY_NAME.get("rds")
     return rds.identifier(env) if rds is not None and rds.enabled(env) else None  # type: ignore[attr-defined]

@@ -13,7 +13,10 @@ import pytest
 from generator import standby_facts as facts
 from generator.components import BY_NAME, CATALOGUE
 from generator.components.data import Rds
-from generator.docs import md
+from generator.components.edge import Cdn, DnsRecords
+from generator.docs import md, readme_view
+from generator.render import Renderer
+from generator.runbook import runbook_view
 from generator.errors import InputError
 from generator.plan import plan_customer
 from generator.resolve import Customer, resolve_customer
@@ -26,8 +29,12 @@ def prod(project):
 
 
 def planned(project, path: str) -> str:
-    """One generated file of customer-x, planned in memory."""
-    return plan_customer(project, resolve_customer(project, "customer-x")).files[path].content
+    """The generated README.md or RUNBOOK.md of customer-x, in memory (only the docs: the fixtures below
+    add inputs no module declares)."""
+    customer = resolve_customer(project, "customer-x")
+    template, view = {"README.md": ("docs/customer-readme.md.j2", readme_view),
+                      "RUNBOOK.md": ("docs/runbook.md.j2", runbook_view)}[path]
+    return Renderer.for_project(project).render_text(template, customer.sources, **view(customer))
 
 
 @pytest.fixture
@@ -43,6 +50,22 @@ def replica(monkeypatch):
         return result
 
     monkeypatch.setattr(Rds, "inputs", inputs)
+
+
+@pytest.fixture
+def edge_failover(monkeypatch):
+    """The cdn's origin group and the Route 53 failover records reference the standby's ALB besides the
+    primary's, as the edge components' failover does."""
+    for cls in (Cdn, DnsRecords):
+        original = cls.inputs
+
+        def inputs(self, env, original=original):
+            result = original(self, env)
+            if env.standby_env is not None and not env.promoted:
+                result["standby_alb_dns_name"] = env.standby_env.out("alb", "alb_dns_name")
+            return result
+
+        monkeypatch.setattr(cls, "inputs", inputs)
 
 
 def section(runbook: str, env: str) -> str:
@@ -281,3 +304,25 @@ def test_no_standby_no_standby_sections(project, fgen):
     for fmt, marker in (("dot", "cluster_"), ("mermaid", "subgraph"), ("json", '"regions"')):
         code, out, _ = fgen("graph", "customer-x", "--env", "prod", "--format", fmt)
         assert code == 0 and marker not in out and "standby" not in out
+
+
+def test_automatic_failover_is_drawn_and_described_from_the_edge_units(project, edge_failover):
+    env = prod(project)
+    assert facts.origin_group(env) and facts.dns_failover(env)
+    readme, runbook = planned(project, "README.md"), planned(project, "RUNBOOK.md")
+    diagram = mermaid_blocks(readme.split("## Warm standby (prod", 1)[1])[0]
+    for edge in ("cdn --> origin_group", "origin_group -->|primary| alb", "origin_group -.->|failover| standby__alb",
+                 "route53 -->|primary| alb", "route53 -.->|secondary| standby__alb"):
+        assert edge in diagram, edge
+    assert "Traffic fails over by itself: CloudFront's origin group" in readme
+    text = section(runbook, "prod")
+    assert "Traffic already fails over by itself (CloudFront's origin group" in text
+    assert "CloudFront has no origin group" not in text and "failover records of" in text
+
+
+def test_without_edge_failover_the_docs_say_traffic_does_not_move(project):
+    env = prod(project)
+    if facts.automatic_failover(env):
+        pytest.skip("this render fails over by itself (covered above)")
+    assert "Traffic does not move to it by itself" in planned(project, "README.md")
+    assert "Traffic does not fail over by itself in this render" in section(planned(project, "RUNBOOK.md"), "prod")
