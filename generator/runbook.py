@@ -153,9 +153,9 @@ def _standby(env: EnvContext) -> dict[str, Any] | None:
         "state_bucket": facts.state_bucket(env),
         "state_keys": [facts.state_key(env, u.name) for u in standby_units],
         "capacity": facts.capacity(env),
-        "pilot_light": env.manifest.standby.capacity == "pilot_light",
         "removed": list(promotion.removed),
         "added": list(promotion.added),
+        "kept": list(promotion.kept),
         "external": list(promotion.external),
         "db": {
             "primary": facts.rds_identifier(env),
@@ -170,14 +170,15 @@ def _standby(env: EnvContext) -> dict[str, Any] | None:
             "primary_cluster": cluster,
             # full capacity: what the primary runs (each service's min_tasks)
             "services": {name: full.get(name, count) for name, count in standby_services.items()},
-            "families": {name: f"{standby.prefix}-{name}" for name in standby_services},
+            "families": facts.ecs_families(standby),
         } if standby_cluster else None,
         "redis": {
             "primary": facts.redis_group(env),
             "standby": facts.redis_group(standby),
             "global": facts.global_datastore(env),
         } if facts.redis_group(standby) else None,
-        "alb": {"primary": facts.alb_name(env), "standby": facts.alb_name(standby)} if facts.alb_name(standby) else None,
+        "alb": ({"primary": facts.alb_name(env), "standby": facts.alb_name(standby)}
+                if facts.alb_name(standby) else None),
         "cdn": {
             "aliases": cdn.aliases(env),  # type: ignore[attr-defined]
             "origin_domain": cdn.origin_domain(env),  # type: ignore[attr-defined]

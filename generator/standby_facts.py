@@ -30,6 +30,7 @@ class Promotion:
     removed: tuple[str, ...]  # primary-region units the promoted render removes (the removal guard names them)
     added: tuple[str, ...]  # standby units that exist only once promoted (backups, scheduled scaling, ...)
     standby_units: tuple[str, ...]  # the standby's units after promotion
+    kept: tuple[str, ...]  # the primary tree's units after promotion (global, shared or anchored ones)
     external: tuple[str, ...]  # primary-tree units the promoted standby's units still read outputs of
 
 
@@ -53,13 +54,15 @@ def promoted_copy(env: EnvContext) -> EnvContext:
 def promotion(env: EnvContext) -> Promotion:
     primary_now, standby_now = units_by_region(env)
     if env.promoted:
-        return Promotion((), (), tuple(u.name for u in standby_now), _external(standby_now))
+        return Promotion((), (), tuple(u.name for u in standby_now), tuple(u.name for u in primary_now),
+                         _external(standby_now))
     after_primary, after_standby = units_by_region(promoted_copy(env))
     kept = {u.name for u in after_primary}
     before = {u.name for u in standby_now}
     return Promotion(tuple(u.name for u in primary_now if u.name not in kept),
                      tuple(u.name for u in after_standby if u.name not in before),
-                     tuple(u.name for u in after_standby), _external(after_standby))
+                     tuple(u.name for u in after_standby), tuple(u.name for u in after_primary),
+                     _external(after_standby))
 
 
 def _external(units: list[Unit]) -> tuple[str, ...]:
@@ -97,7 +100,8 @@ def replicates_database(env: EnvContext) -> bool:
     """The standby's database is a cross-region read replica of the primary's (before promotion)."""
     _, standby = units_by_region(env)
     u = unit(standby, "standby/rds")
-    return u is not None and not env.promoted and (depends_on(u, "rds") or _keys_set(u.inputs, ("replicate", "source_db")))
+    return (u is not None and not env.promoted
+            and (depends_on(u, "rds") or _keys_set(u.inputs, ("replicate", "source_db"))))
 
 
 def global_datastore(env: EnvContext) -> bool:
@@ -164,6 +168,14 @@ def ecs_services(env: EnvContext) -> tuple[str | None, dict[str, int]]:
         return None, {}
     inputs = ecs.inputs(env)
     return inputs["name"], {name: spec["min_tasks"] for name, spec in inputs["services"].items()}
+
+
+def ecs_families(env: EnvContext) -> dict[str, str]:
+    """service -> its task definition family in one context."""
+    ecs = BY_NAME.get("ecs")
+    if ecs is None or not ecs.enabled(env):
+        return {}
+    return {name: spec["family"] for name, spec in ecs.inputs(env)["services"].items()}
 
 
 def capacity(env: EnvContext) -> str:
