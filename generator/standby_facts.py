@@ -52,6 +52,14 @@ def promoted_copy(env: EnvContext) -> EnvContext:
 
 
 def promotion(env: EnvContext) -> Promotion:
+    """Rendered once per context (the README and the RUNBOOK both ask)."""
+    memo = env.__dict__.get("_promotion_memo")
+    if memo is None:
+        memo = env.__dict__["_promotion_memo"] = _promotion(env)
+    return memo
+
+
+def _promotion(env: EnvContext) -> Promotion:
     primary_now, standby_now = units_by_region(env)
     if env.promoted:
         return Promotion((), (), tuple(u.name for u in standby_now), tuple(u.name for u in primary_now),
