@@ -235,6 +235,8 @@ def test_readme_standby_section_diagram_and_table(project, replica):
     assert f'standby__alb["ALB {BY_NAME["alb"].inputs(standby)["name"]}"]' in diagram
     assert f'rds["RDS {BY_NAME["rds"].identifier(env)}"]' in diagram
     assert "rds -.->|cross-region read replica| standby__rds" in diagram
+    architecture = readme.split("## Architecture (prod)", 1)[1].split("```", 2)[1]
+    assert "rds -.->|replicates to| standby__rds" in architecture
     assert "users --> cdn" in diagram
     cache_edge = "redis -.->|Global Datastore| standby__redis"
     assert (cache_edge in diagram) == facts.global_datastore(env)
