@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import standby_facts as facts
 from .components import BY_NAME, EnvContext
 from .components.resilience import parameter_path_prefix, service_secrets
 from .graph import topological, unit_graph
+from .hcl import Output
 from .resolve import Customer
-
-#: the state key layout of root.hcl's remote_state block
-STATE_KEY = "{customer}/{environment}/{unit}/terraform.tfstate"
+from .standby_facts import STATE_KEY
 
 
 def runbook_view(customer: Customer) -> dict[str, Any]:
@@ -33,7 +33,8 @@ def _environment(env: EnvContext) -> dict[str, Any]:
     from .plan import environment_config  # plan imports this module
 
     config = environment_config(env)
-    units = topological(unit_graph(env))
+    # the standby's units keep their state in the standby region's bucket (the standby section lists them)
+    units = [u for u in topological(unit_graph(env)) if not u.startswith("standby/")]
     view: dict[str, Any] = {
         "name": env.name,
         "profile": env.profile,
@@ -50,6 +51,7 @@ def _environment(env: EnvContext) -> dict[str, Any]:
         "ecs": _ecs(env),
         "assets": _assets(env),
         "parameters": _parameters(env),
+        "standby": _standby(env),
     }
     return view
 
@@ -124,3 +126,78 @@ def _parameters(env: EnvContext) -> dict[str, Any] | None:
         return None
     prefix = parameter_path_prefix(env)
     return {"prefix": prefix, "names": [f"{prefix}/{key}" for key in service_secrets(env)]}
+
+
+# --- the warm standby -----------------------------------------------------------------------------
+
+def _standby(env: EnvContext) -> dict[str, Any] | None:
+    """The promotion runbook of an environment's warm standby: every name from the components."""
+    standby = env.standby_env
+    if standby is None:
+        return None
+    promotion = facts.promotion(env)
+    primary_units, standby_units = facts.units_by_region(env)
+    rds = BY_NAME.get("rds")
+    cluster, full = facts.ecs_services(env)
+    standby_cluster, standby_services = facts.ecs_services(standby)
+    cdn = BY_NAME.get("cdn")
+    root = f"output/{env.customer}/infra/environments/{env.name}"
+    return {
+        "region": standby.region,
+        "primary_region": env.region,
+        "failover_by_itself": "; ".join(facts.automatic_failover(env)),
+        "promoted": env.promoted,
+        "manifest": f"customers/{env.customer}/{env.name}.yaml",
+        "folder": f"{root}/standby",
+        "primary_folder": root,
+        "state_bucket": facts.state_bucket(env),
+        "state_keys": [facts.state_key(env, u.name) for u in standby_units],
+        "capacity": facts.capacity(env),
+        "removed": list(promotion.removed),
+        "added": list(promotion.added),
+        "kept": list(promotion.kept),
+        "external": list(promotion.external),
+        "db": {
+            "primary": facts.rds_identifier(env),
+            "standby": facts.rds_identifier(standby),
+            "replica": facts.replicates_database(env),
+            "backup_retention_days": rds.settings(env).backup_retention_days if rds and env.enabled("rds") else None,
+        } if facts.rds_identifier(standby) else None,
+        "database_source": _database_source(standby),
+        "parameters": parameter_path_prefix(standby) if standby.renders("parameters") else None,
+        "ecs": {
+            "cluster": standby_cluster,
+            "primary_cluster": cluster,
+            # full capacity: what the primary runs (each service's min_tasks)
+            "services": {name: full.get(name, count) for name, count in standby_services.items()},
+            "families": facts.ecs_families(standby),
+        } if standby_cluster else None,
+        "redis": {
+            "primary": facts.redis_group(env),
+            "standby": facts.redis_group(standby),
+            "global": facts.global_datastore(env),
+        } if facts.redis_group(standby) else None,
+        "alb": ({"primary": facts.alb_name(env), "standby": facts.alb_name(standby)}
+                if facts.alb_name(standby) else None),
+        "cdn": {
+            "aliases": cdn.aliases(env),  # type: ignore[attr-defined]
+            "origin_domain": cdn.origin_domain(env),  # type: ignore[attr-defined]
+            "origin_group": facts.origin_group(env),
+        } if cdn is not None and env.enabled("cdn") else None,
+        "dns": {
+            "zone": env.manifest.dns.hosted_zone_id,
+            "failover": facts.dns_failover(env),
+            "name": (cdn.origin_domain(env) if cdn is not None and env.enabled("cdn")  # type: ignore[attr-defined]
+                     else env.manifest.dns.domain),
+        } if any(u.name == "dns_records" for u in primary_units) else None,
+    }
+
+
+def _database_source(standby: EnvContext) -> str | None:
+    """The unit whose database the standby's services are configured with (``standby/rds``)."""
+    ecs = BY_NAME.get("ecs")
+    if ecs is None or not standby.renders("ecs"):
+        return None
+    database = ecs.inputs(standby).get("database") or {}
+    host = database.get("host")
+    return host.unit if isinstance(host, Output) else None
