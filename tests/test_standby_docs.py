@@ -17,7 +17,6 @@ from generator.components.edge import Cdn, DnsRecords
 from generator.docs import md, readme_view
 from generator.render import Renderer
 from generator.runbook import runbook_view
-from generator.errors import InputError
 from generator.plan import plan_customer
 from generator.resolve import Customer, resolve_customer
 from generator.units import environment_units
@@ -139,11 +138,8 @@ def test_runbook_names_the_units_that_leave_the_primary_region(project):
 
 #: resolve runs the components' checks on a promoted environment before its standby context is derived,
 #: so units that moved to the standby look disabled (generator/resolve.py, outside this change)
-PROMOTED_RESOLVES = pytest.mark.xfail(raises=InputError, reason="promoted manifests do not resolve yet: "
-                                      "component checks run before the standby is derived")
 
 
-@PROMOTED_RESOLVES
 def test_runbook_names_exactly_the_units_the_promoted_render_removes(project):
     env = prod(project)
     promotion = facts.promotion(env)
@@ -176,7 +172,6 @@ def test_runbook_without_a_replica_says_so(project):
         assert "is **not** a replica" in text and "aws rds promote-read-replica" not in text
 
 
-@PROMOTED_RESOLVES
 def test_promoted_standby_runbook_and_readme(project):
     edit_manifest(project, "customer-x", "prod.yaml", {"standby": {"promoted": True}})
     tree = render_tree(project)
@@ -188,8 +183,8 @@ def test_promoted_standby_runbook_and_readme(project):
 
 
 def test_promoted_views_keep_only_the_standby_and_the_way_back(project):
-    """The docs of a promoted environment (its contexts promoted in memory: the manifest does not resolve
-    yet, see PROMOTED_RESOLVES): no promotion steps left, the re-protect step with the old primary's names."""
+    """The docs of a promoted environment (its contexts promoted in memory): no promotion steps left, the
+    re-protect step with the old primary's names."""
     customer = resolve_customer(project, "customer-x")
     dev, env = customer.environments
     promoted = facts.promoted_copy(env)
