@@ -308,11 +308,12 @@ def explain(
     format_: FormatOpt = Format.text,
 ) -> None:
     """Show a resolved value and every layer (profile, customer, environment) that set it, with file:line.
-    KEY account_baseline: why this environment owns or uses its account's baseline and ECR repositories."""
+    KEY account_baseline: why this environment owns or uses its account's baseline and ECR repositories
+    (standby/account_baseline: the same for its warm standby, in the standby region)."""
     from .explain import explain as run_explain
 
-    if key in OWNERSHIP_KEYS:
-        _explain_ownership(customer, env, format_)
+    if key.removeprefix("standby/") in OWNERSHIP_KEYS:
+        _explain_ownership(customer, env, format_, standby=key.startswith("standby/"))
         return
     try:
         results = run_explain(_environment(_project(), customer, env), key)
@@ -338,14 +339,16 @@ def explain(
 OWNERSHIP_KEYS = ("account_baseline", "ownership")
 
 
-def _explain_ownership(customer: str, env: str, format_: Format) -> None:
+def _explain_ownership(customer: str, env: str, format_: Format, standby: bool = False) -> None:
     from .estate_stage import load_estate
 
     try:
         project = _project()
         estate = load_estate(project)
-        _environment(project, customer, env, estate)  # a known, resolvable environment
-        lines = estate.explain(customer, env)
+        context = _environment(project, customer, env, estate)  # a known, resolvable environment
+        if standby and context.standby_env is None:
+            raise FgenError(f"{customer}/{env} has no warm standby (standby.enabled is false)")
+        lines = estate.explain(customer, context.standby_env.estate_name if standby else env)
     except FgenError as exc:
         raise _fail(exc) from None
     if format_ is Format.json:

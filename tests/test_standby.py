@@ -219,3 +219,12 @@ def test_a_pilot_light_standby_without_cache_or_zone_validates_under_a_mock_prov
     project = estate_project(tmp_path, "standby-crossed")
     assert run(project, "render", "gamma")[0] == 0
     assert validate_with_terraform(project, "gamma", use_cache=False) == []
+
+
+def test_explain_says_who_owns_the_standby_regions_baseline(project, run):
+    code, out, err = run(project, "explain", "customer-x", "prod", "standby/account_baseline")
+    assert code == 0, err
+    assert out.startswith("customer-x/prod/standby deploys to account 222222222222 in eu-central-1")
+    assert "account_baseline: OWNED here" in out
+    code, out, err = run(project, "explain", "customer-x", "dev", "standby/account_baseline")
+    assert code == 2 and "customer-x/dev has no warm standby (standby.enabled is false)" in err
