@@ -64,6 +64,8 @@ def unit_runs(env: EnvContext) -> list[UnitRun]:
 
 
 def _assertions(env: EnvContext, unit: str) -> list[Assertion]:
+    if unit.startswith("standby/") and env.standby_env is not None:  # a warm standby's unit, in its context
+        return BY_NAME[unit.removeprefix("standby/")].assertions(env.standby_env)
     component = BY_NAME.get(unit)
     if component is not None:
         return component.assertions(env)
