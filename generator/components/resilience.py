@@ -100,7 +100,7 @@ class Parameters(Component):
         standby = env.standby_env or (env if env.is_standby else None)
         if standby is not None and secrets:
             primary = standby.primary_env
-            what = (f"the {len(secrets) - existing} placeholders are created CHANGE_ME in both regions: set each "
+            what = (f"placeholders (CHANGE_ME: {len(secrets) - existing}) are created in both regions: set each "
                     "value in both" if existing < len(secrets) else "the existing parameters must exist in both")
             summary["SSM parameters in the standby region"] = (
                 f"the same names in {primary.region} and {standby.region} ({parameter_path_prefix(env)}/...); {what} "
