@@ -315,7 +315,7 @@ def test_dr_without_a_dr_region_names_aws_dr_region(project):
 
 def test_dr_without_rds_is_refused(project):
     edit_manifest(project, "customer-x", "prod.yaml", {"rds": {"enabled": False}})
-    line = line_of(project, "prod.yaml", "enabled")
+    line = line_of(project, "prod.yaml", "enabled: false")  # (standby.enabled: true comes first)
     assert (f"customers/customer-x/prod.yaml:{line}: rds.enabled: dr replicates the rds database's automated "
             "backups; enable rds or set dr.enabled: false") in render_error(project)
 
