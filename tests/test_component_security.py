@@ -265,7 +265,7 @@ def test_customer_readme_explains_how_to_turn_operator_access_on(tree):
 
 def test_operator_access_without_principals_is_refused(project):
     edit_manifest(project, "customer-x", "prod.yaml", {"operator_access": {"enabled": True}})
-    line = line_of(project, "prod.yaml", "enabled")
+    line = line_of(project, "prod.yaml", "operator_access:") + 1  # its enabled (standby.enabled comes first)
     assert (f"customers/customer-x/prod.yaml:{line}: operator_access.enabled: operator_access is enabled but lists "
             "no principals") in render_error(project)
 
@@ -367,7 +367,11 @@ def test_config_without_audit_is_refused(project):
 def test_security_components_off_leave_no_unit_or_reference(off_tree):
     dev = units(off_tree, "dev")
     assert not dev & set(SECURITY_UNITS)
-    assert "threat_detection" not in units(off_tree, "prod") and "account_baseline" not in units(off_tree, "prod")
+    assert "threat_detection" not in units(off_tree, "prod")
+    # prod's baseline stays only for the ECR replication its warm standby pulls from (tests/test_standby_app.py)
+    baseline = unit_inputs(off_tree, "prod", "account_baseline")
+    assert not (baseline["guardduty_enabled"] or baseline["config_enabled"] or baseline["security_hub_enabled"])
+    assert baseline["ecr_replication_rules"]
     for path, content in off_tree.items():
         if path.startswith("infra/environments/dev/"):
             for unit in SECURITY_UNITS:
