@@ -134,14 +134,14 @@ def _mock_resources(env: EnvContext) -> dict[str, dict[str, Any]]:
 
 
 #: provider aliases the plain root configures (providers.tf), each mocked in the environment test
-ALIASES = (None, "us_east_1", "dr")
+ALIASES = (None, "us_east_1", "dr", "standby")
 #: prefix of the mock providers whose computed values are known at plan time (the asserting run's)
 KNOWN = "known"
 
 
 def mock_providers(env: EnvContext, arn_types: set[str] | frozenset[str] = frozenset(),
                    known_types: set[str] | frozenset[str] | None = None) -> str:
-    """The ``mock_provider`` blocks (default, ``us_east_1`` and ``dr`` aliases) of the environment test.
+    """The ``mock_provider`` blocks (default, ``us_east_1``, ``dr`` and ``standby`` aliases) of the environment test.
 
     ``arn_types`` are resource types whose computed ``arn`` the mock provider must fill with a
     well-formed ARN: the provider validates ARN arguments even under a mock.
@@ -156,18 +156,20 @@ def mock_providers(env: EnvContext, arn_types: set[str] | frozenset[str] = froze
     resources = _mock_resources(env)
     types = set(arn_types) | set(resources) | set(known_types or ())
     for alias in ALIASES:
+        # the standby alias answers as the warm standby's region (its availability zones, its region id)
+        region_env = env.standby_env if alias == "standby" and env.standby_env is not None else env
         if known_types is not None:
             name = f"{KNOWN}_{alias}" if alias else KNOWN
             inner = [f"  alias           = {encode(name)}", "  override_during = plan"]
         else:
             inner = [f"  alias = {encode(alias)}"] if alias else []
-        for source, values in sorted(_mock_data(env).items()):
+        for source, values in sorted(_mock_data(region_env).items()):
             inner.append(f'  mock_data "{source}" {{\n    defaults = {encode(values, indent="    ")}\n  }}')
         for rtype in sorted(types):
             defaults = dict(resources.get(rtype, {}))
             if rtype in arn_types:
                 service = rtype.removeprefix("aws_").split("_")[0]
-                defaults.setdefault("arn", f"arn:aws:{service}:{env.region}:{env.account_id}:{rtype}/mock")
+                defaults.setdefault("arn", f"arn:aws:{service}:{region_env.region}:{env.account_id}:{rtype}/mock")
             inner.append(f'  mock_resource "{rtype}" {{\n    defaults = {encode(defaults, indent="    ")}\n  }}')
         mocks.append('mock_provider "aws" {\n' + "\n\n".join(inner) + "\n}\n")
     return "\n".join(mocks)
