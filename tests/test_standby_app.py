@@ -9,6 +9,7 @@ pilot-light standby in eu-central-1.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pygohcl
@@ -166,6 +167,16 @@ def test_a_customer_without_standby_renders_no_replication_and_unchanged_service
             (committed / "dev" / unit / "terragrunt.hcl").read_text(), unit
 
 
+def test_services_with_their_own_images_need_no_replication(project):
+    images = {name: {"image": f"public.ecr.aws/fantasy/{name}"} for name in ("auth", "game-logic", "leaderboard",
+                                                                            "realtime")}
+    edit_manifest(project, "customer-x", "prod.yaml", {"services": images, "ecr": {"enabled": False}})
+    tree = render_tree(project)
+    assert "ecr_replication_rules" not in unit_inputs(tree, "prod", "account_baseline")
+    services = unit_inputs(tree, "prod", "standby/ecs")["services"]
+    assert {s["image"] for s in services.values()} == {f"public.ecr.aws/fantasy/{name}" for name in services}
+
+
 def test_two_customers_sharing_an_account_get_one_replication_configuration(tmp_path, run):
     project = estate_project(tmp_path, "standby-shared-account")
     code, out, err = run(project, "render", "--all")
@@ -187,6 +198,11 @@ def test_two_customers_sharing_an_account_get_one_replication_configuration(tmp_
     assert code == 0, err
     assert "    ecr_replication: asked by alpha/prod, beta/prod\n    ecr replication: alpha/*, beta/* -> eu-central-1" \
         in out
+    code, out, err = run(project, "accounts", "--format", "json")
+    assert code == 0, err
+    primary = next(a for a in json.loads(out)["accounts"] if a["region"] == "eu-west-1")
+    assert primary["account_baseline"]["settings"]["ecr_replication"] == [
+        {"destinations": ["eu-central-1"], "repository_prefixes": ["alpha/", "beta/"]}]
     code, out, err = run(project, "explain", "beta", "prod", "account_baseline")
     assert code == 0, err
     assert ("ecr replication: beta/* replicated to eu-central-1 for this environment's warm standby, by the account "
@@ -252,3 +268,14 @@ def test_standby_units_assert_in_their_own_context(project, capacity, promoted, 
         "monitoring: every alarm must notify the alert topic of its region on ALARM and OK"]
     running = [k for k in prod.components["monitoring"].alarm_keys(prod.standby_env) if k.endswith("-running-tasks")]
     assert bool(running) == (capacity == "warm" or promoted)
+
+
+def test_the_environment_test_mocks_the_standby_provider_in_the_standby_region(project):
+    from generator.terraform import mock_providers
+
+    prod = _prod(project)
+    blocks = pygohcl.loads(mock_providers(prod) + "\n" + mock_providers(prod, known_types={"aws_kms_key"}))
+    providers = {p.get("alias"): p for p in blocks["mock_provider"]["aws"]}
+    for alias in ("standby", "known_standby"):
+        assert providers[alias]["mock_data"]["aws_region"]["defaults"]["id"] == "eu-central-1"
+    assert providers[None]["mock_data"]["aws_region"]["defaults"]["id"] == "eu-west-1"
