@@ -519,7 +519,7 @@ class Ecs(Component):
                                         "production clusters must run Container Insights; set enabled or enhanced"))
         standby = env.manifest.standby
         for name, s in enabled_services(env).items():
-            if env.is_standby and standby.capacity == "warm" and standby.warm_tasks > s.max_tasks:
+            if env.is_standby and not env.promoted and standby.capacity == "warm" and standby.warm_tasks > s.max_tasks:
                 problems.append(env.problem(("standby", "warm_tasks"),
                                             f"the standby would keep {standby.warm_tasks} '{name}' tasks warm, "
                                             f"above its max_tasks ({s.max_tasks}, services.{name}.max_tasks); "

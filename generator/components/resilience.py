@@ -96,7 +96,8 @@ class Parameters(Component):
         s: ParametersSettings = self.settings(env)
         secrets = service_secrets(env)
         existing = len([k for k in secrets if k in s.existing or not s.placeholders])
-        summary: dict[str, Any] = {"SSM parameters (placeholders / existing)": f"{len(secrets) - existing} / {existing}"}
+        summary: dict[str, Any] = {
+            "SSM parameters (placeholders / existing)": f"{len(secrets) - existing} / {existing}"}
         standby = env.standby_env or (env if env.is_standby else None)
         if standby is not None and secrets:
             primary = standby.primary_env
