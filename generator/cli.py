@@ -244,11 +244,14 @@ def accounts_text(data: dict) -> str:
         baseline = item["account_baseline"]
         if baseline is None:
             lines.append("  account_baseline: none (no environment here asks for GuardDuty, Config, Security Hub, "
-                         "enhanced ECR scanning or the services cost monitor)")
+                         "enhanced ECR scanning, ECR replication or the services cost monitor)")
         else:
             lines.append(f"  account_baseline: {baseline['owner']} ({baseline['why']})")
             for part, askers in baseline["asked_by"].items():
                 lines.append(f"    {part}: asked by {', '.join(askers)}")
+            for rule in baseline["settings"]["ecr_replication"]:
+                lines.append(f"    ecr replication: {', '.join(p + '*' for p in rule['repository_prefixes'])} -> "
+                             f"{', '.join(rule['destinations'])}")
         for registry in item["ecr"]:
             lines.append(f"  ecr {registry['customer']}/*: {registry['owner']} ({registry['why']}); "
                          f"{len(registry['repositories'])} repositories, pulled by {', '.join(registry['used_by'])}")

@@ -14,6 +14,9 @@ from the manifests alone and deterministically, which ONE environment creates ea
 * the **ECR repositories** ``<customer>/<service>`` of a customer in an (account, region) belong
   to one environment (``ecr.owner: true``, else the same order), which creates the union of the
   repositories its sibling environments pull from.
+* the **ECR replication configuration** is one per registry (account and region): the baseline of
+  a primary region replicates ``<customer>/`` to the region of every warm standby whose primary is
+  there (generator/standby.py), one rule per set of destination regions, within AWS's limits.
 
 ``Estate.build`` turns resolved customers into plain, picklable facts (``EnvRef``) and the owners;
 ``Estate.check`` reports what the estate cannot resolve; ``Estate.view`` is the small per-environment
@@ -37,6 +40,11 @@ if TYPE_CHECKING:
 FREQUENCIES = ("FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS")
 #: AWS allows at most 10 email subscribers on one Cost Anomaly Detection subscription
 MAX_ANOMALY_EMAILS = 10
+#: an ECR replication configuration's limits (API ReplicationConfiguration/ReplicationRule; the AWS
+#: provider 5.100 schema): rules, destinations per rule, repository filters per rule
+MAX_REPLICATION_RULES = 10
+MAX_REPLICATION_DESTINATIONS = 25
+MAX_REPLICATION_FILTERS = 100
 
 
 @dataclass(frozen=True, order=True)
@@ -74,14 +82,19 @@ class BaselineAsk:
     enhanced_scanning: bool = False
     #: the account-wide Cost Explorer services monitor: (threshold USD, email recipients)
     services_monitor: tuple[float, tuple[str, ...]] | None = None
+    #: ECR replication of this (primary) environment's repositories to its warm standby's region:
+    #: (destination region, repository prefix ``<customer>/``) pairs
+    ecr_replication: tuple[tuple[str, str], ...] = ()
 
     @property
     def regional(self) -> bool:
-        return self.guardduty or self.config or self.security_hub or self.enhanced_scanning
+        return (self.guardduty or self.config or self.security_hub or self.enhanced_scanning
+                or bool(self.ecr_replication))
 
     def parts(self) -> list[str]:
         names = [("guardduty", self.guardduty), ("config", self.config), ("security_hub", self.security_hub),
                  ("ecr_enhanced_scanning", self.enhanced_scanning),
+                 ("ecr_replication", bool(self.ecr_replication)),
                  ("cost_anomaly_services_monitor", self.services_monitor is not None)]
         return [name for name, on in names if on]
 
@@ -116,6 +129,8 @@ class EnvRef:
     default_images: tuple[tuple[str, Where], ...]
     #: the warm standby of environment ``env.removesuffix('/standby')`` (generator/standby.py)
     standby: bool = False
+    #: where the manifest turns on the warm standby this environment's ECR replication serves
+    replication_at: Where | None = None
 
     @property
     def key(self) -> EnvKey:
@@ -126,6 +141,15 @@ class EnvRef:
 class ServicesMonitor:
     threshold_usd: float
     emails: tuple[str, ...]
+
+
+@dataclass(frozen=True, order=True)
+class ReplicationRule:
+    """One rule of a registry's ECR replication configuration: the repository prefixes replicated to
+    exactly these regions (of the same account)."""
+
+    destinations: tuple[str, ...]
+    prefixes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -141,6 +165,8 @@ class BaselineSettings:
     security_hub: bool
     ecr_enhanced_scanning: bool
     services_monitor: ServicesMonitor | None  # only in the baseline of the account's first region
+    #: the registry's ECR replication configuration (empty: none)
+    ecr_replication: tuple[ReplicationRule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,6 +226,10 @@ def env_ref(env: "EnvContext") -> EnvRef:
     monitor = None
     if m.budgets.enabled and anomaly.enabled and anomaly.monitor == "services":
         monitor = (float(anomaly.threshold_usd), tuple(env.components["budgets"].emails(env)))
+    images = tuple((name, _where(env, ("services", name))) for name, s in enabled_services(env).items()
+                   if s.image is None and not env.is_standby)  # the standby pulls the primary's, replicated
+    standby = env.standby_env
+    replication = ((standby.region, f"{env.customer}/"),) if standby is not None and images else ()
     ask = BaselineAsk(
         guardduty=gd.enabled, s3_protection=gd.enabled and gd.s3_protection,
         runtime_monitoring=gd.enabled and gd.runtime_monitoring,
@@ -207,9 +237,7 @@ def env_ref(env: "EnvContext") -> EnvRef:
         config=td.config.enabled, config_frequency=td.config.recording_frequency if td.config.enabled else None,
         security_hub=td.security_hub.enabled,
         enhanced_scanning=ecr.enabled and ecr.scanning == "enhanced",
-        services_monitor=monitor)
-    images = tuple((name, _where(env, ("services", name))) for name, s in enabled_services(env).items()
-                   if s.image is None and not env.is_standby)  # the standby pulls the primary's, replicated
+        services_monitor=monitor, ecr_replication=replication)
     ecr_ask = EcrAsk() if env.is_standby else EcrAsk(ecr.enabled, ecr.keep_last_images, ecr.untagged_expiry_days,
                                                     ecr.force_delete)
     return EnvRef(
@@ -222,7 +250,8 @@ def env_ref(env: "EnvContext") -> EnvRef:
         ecr_claim=_where(env, ("ecr", "owner")) if ecr.owner and not env.is_standby else None,
         ecr_at=_where(env, ("ecr", "enabled")),
         monitor_at=_where(env, ("budgets", "anomaly_detection", "monitor")) if monitor else None,
-        default_images=images, standby=env.is_standby)
+        default_images=images, standby=env.is_standby,
+        replication_at=_where(env, ("standby", "enabled")) if replication else None)
 
 
 # --- the owner rule -----------------------------------------------------------------------------
@@ -397,6 +426,12 @@ class Estate:
                          f"asks for: {asks}; its threat_detection unit forwards the findings to its own alert topic. "
                          f"To own it instead: aws.baseline_owner: true in {ref.file} (see the README, \"Shared AWS "
                          "accounts\")")
+        for region, prefix in ref.baseline.ecr_replication:
+            owner = f"owned by {baseline.owner}" if baseline and baseline.owner != ref.key else "owned here"
+            lines.append(f"ecr replication: {prefix}* replicated to {region} for this environment's warm standby, by "
+                         f"the account baseline of {where} ({owner}: one replication configuration per registry); "
+                         "ECR copies only images pushed after it is applied: push the images the services deploy "
+                         "once it is in place (tags are immutable: under a new tag)")
         registry = self.registries.get((customer, ref.account_id, ref.region))
         if registry is None:
             lines.append(f"ecr: no repositories of {customer} in {where}")
@@ -430,6 +465,9 @@ class Estate:
                                  "finding_publishing_frequency": s.finding_publishing_frequency,
                                  "config": s.config, "config_recording_frequency": s.config_recording_frequency,
                                  "security_hub": s.security_hub, "ecr_enhanced_scanning": s.ecr_enhanced_scanning,
+                                 "ecr_replication": [{"destinations": list(r.destinations),
+                                                      "repository_prefixes": list(r.prefixes)}
+                                                     for r in s.ecr_replication],
                                  "cost_anomaly_services_monitor": (
                                      {"threshold_usd": s.services_monitor.threshold_usd,
                                       "emails": list(s.services_monitor.emails)} if s.services_monitor else None)},
@@ -481,8 +519,21 @@ def _union(refs: list[EnvRef], monitor_askers: list[EnvRef]) -> tuple[BaselineSe
         config_recording_frequency="CONTINUOUS" if any(a.config_frequency == "CONTINUOUS" for a in asks) else "DAILY",
         security_hub=any(a.security_hub for a in asks),
         ecr_enhanced_scanning=any(a.enhanced_scanning for a in asks),
-        services_monitor=monitor)
+        services_monitor=monitor,
+        ecr_replication=replication_rules(pair for a in asks for pair in a.ecr_replication))
     return settings, asked
+
+
+def replication_rules(pairs: Iterable[tuple[str, str]]) -> tuple[ReplicationRule, ...]:
+    """(destination region, prefix) pairs as the fewest rules: each prefix in the ONE rule of the set of
+    regions it replicates to (a repository matching two rules would be replicated twice)."""
+    regions: dict[str, set[str]] = defaultdict(set)
+    for region, prefix in pairs:
+        regions[prefix].add(region)
+    rules: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for prefix, destinations in sorted(regions.items()):
+        rules[tuple(sorted(destinations))].append(prefix)
+    return tuple(sorted(ReplicationRule(d, tuple(p)) for d, p in rules.items()))
 
 
 # --- the checks ---------------------------------------------------------------------------------
@@ -554,6 +605,34 @@ def _services_monitor(estate: Estate) -> list[Problem]:
     return problems
 
 
+def _replication_limits(estate: Estate) -> list[Problem]:
+    """One ECR replication configuration per registry: at most 10 rules, 25 destinations and 100
+    repository filters per rule; reported at every standby that asks for a replication there."""
+    problems = []
+    for baseline in estate.baselines.values():
+        rules = baseline.settings.ecr_replication
+        too_many = []
+        if len(rules) > MAX_REPLICATION_RULES:
+            too_many.append(f"{len(rules)} rules (one per set of destination regions), AWS allows "
+                            f"{MAX_REPLICATION_RULES}")
+        for rule in rules:
+            if len(rule.destinations) > MAX_REPLICATION_DESTINATIONS:
+                too_many.append(f"{len(rule.destinations)} destinations in one rule, AWS allows "
+                                f"{MAX_REPLICATION_DESTINATIONS}")
+            if len(rule.prefixes) > MAX_REPLICATION_FILTERS:
+                too_many.append(f"{len(rule.prefixes)} repository prefixes replicated to "
+                                f"{', '.join(rule.destinations)}, AWS allows {MAX_REPLICATION_FILTERS} per rule")
+        if not too_many:
+            continue
+        for key in baseline.asked.get("ecr_replication", []):
+            ref = estate.ref(key.customer, key.env)
+            problems.append(ref.replication_at.problem(
+                f"the standby of {key} needs ECR replication from account {baseline.account_id} ({baseline.region}), "
+                f"whose one replication configuration would hold {'; '.join(too_many)}; place some standbys in "
+                "regions other standbys already use, or set services.<name>.image for their services"))
+    return problems
+
+
 def _empty_registries(estate: Estate) -> list[Problem]:
     problems = []
     for registry in estate.registries.values():
@@ -567,7 +646,7 @@ def _empty_registries(estate: Estate) -> list[Problem]:
 
 #: the estate-level checks, in order; add more here (each: Estate -> problems)
 ESTATE_CHECKS: list[EstateCheck] = [_double_claims, _claim_conflicts, _images_without_registry,
-                                    _services_monitor, _empty_registries]
+                                    _services_monitor, _empty_registries, _replication_limits]
 
 
 def single_view(env: "EnvContext") -> EstateView:

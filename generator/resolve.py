@@ -178,12 +178,16 @@ def _resolve_environment(project: Project, customer: str, env_name: str, custome
     context = EnvContext(customer, env_name, profile, manifest, merged, dict(BY_NAME), dict(env_profiles))
     if env_name not in manifest.aws.accounts:
         raise InputError(context.problem(("aws", "accounts"), f"no account id for environment '{env_name}'"))
-    problems: list[Problem] = standby.settings_problems(context)
-    if not problems and manifest.standby.enabled:  # before the checks: they ask where units live
-        problems.extend(standby.context_problems(standby.derive(context)))
+    problems: list[Problem] = []
+    settings = standby.settings_problems(context)
+    # derived before the checks: once promoted, the primary's rules see the units that moved to the standby
+    derived = standby.derive(context) if manifest.standby.enabled and not settings else None
     for component in CATALOGUE:
         problems.extend(component.check(context))
     problems.extend(check_previews(context))
+    problems.extend(settings)
+    if not problems and derived is not None:
+        problems.extend(standby.context_problems(derived))
     if problems:
         raise InputError(problems)
     return context, [layer.document.file for layer in layers]

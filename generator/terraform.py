@@ -159,18 +159,20 @@ def mock_providers(env: EnvContext, arn_types: set[str] | frozenset[str] = froze
     resources = _mock_resources(env)
     types = set(arn_types) | set(resources) | set(known_types or ())
     for alias in aliases:
+        # the standby alias answers as the warm standby's region (its availability zones, its region id)
+        region_env = env.standby_env if alias == STANDBY and env.standby_env is not None else env
         if known_types is not None:
             name = f"{KNOWN}_{alias}" if alias else KNOWN
             inner = [f"  alias           = {encode(name)}", "  override_during = plan"]
         else:
             inner = [f"  alias = {encode(alias)}"] if alias else []
-        for source, values in sorted(_mock_data(env).items()):
+        for source, values in sorted(_mock_data(region_env).items()):
             inner.append(f'  mock_data "{source}" {{\n    defaults = {encode(values, indent="    ")}\n  }}')
         for rtype in sorted(types):
             defaults = dict(resources.get(rtype, {}))
             if rtype in arn_types:
                 service = rtype.removeprefix("aws_").split("_")[0]
-                defaults.setdefault("arn", f"arn:aws:{service}:{env.region}:{env.account_id}:{rtype}/mock")
+                defaults.setdefault("arn", f"arn:aws:{service}:{region_env.region}:{env.account_id}:{rtype}/mock")
             inner.append(f'  mock_resource "{rtype}" {{\n    defaults = {encode(defaults, indent="    ")}\n  }}')
         mocks.append('mock_provider "aws" {\n' + "\n\n".join(inner) + "\n}\n")
     return "\n".join(mocks)

@@ -362,7 +362,11 @@ def test_config_without_audit_is_refused(project):
 def test_security_components_off_leave_no_unit_or_reference(off_tree):
     dev = units(off_tree, "dev")
     assert not dev & set(SECURITY_UNITS)
-    assert "threat_detection" not in units(off_tree, "prod") and "account_baseline" not in units(off_tree, "prod")
+    assert "threat_detection" not in units(off_tree, "prod")
+    # prod's baseline stays only for the ECR replication its warm standby pulls from (tests/test_standby_app.py)
+    baseline = unit_inputs(off_tree, "prod", "account_baseline")
+    assert not (baseline["guardduty_enabled"] or baseline["config_enabled"] or baseline["security_hub_enabled"])
+    assert baseline["ecr_replication_rules"]
     for path, content in off_tree.items():
         if path.startswith("infra/environments/dev/"):
             for unit in SECURITY_UNITS:

@@ -491,7 +491,19 @@ class Ecs(Component):
     def enabled(self, env: EnvContext) -> bool:
         return True  # at least one service is always enabled
 
+    def task_counts(self, env: EnvContext, s: ServiceSettings) -> tuple[int, int]:
+        """(min, max) tasks of a service: the manifest's, or the standby's capacity until it is promoted
+        (pilot_light: 0; warm: ``standby.warm_tasks``); the max stays the primary's so the standby can
+        scale out, and promotion (``standby.promoted``) restores the manifest's min."""
+        if not env.is_standby or env.promoted:
+            return s.min_tasks, s.max_tasks
+        standby = env.manifest.standby
+        return (0 if standby.capacity == "pilot_light" else standby.warm_tasks), s.max_tasks
+
     def image(self, env: EnvContext, name: str, s: ServiceSettings) -> str:
+        """The service's image: ``image``, or the customer's repository in this context's region (the
+        standby pulls its own region's copy, which the primary region's registry replicates: see
+        AccountBaseline and generator/estate.py)."""
         return s.image or f"{env.account_id}.dkr.ecr.{env.region}.amazonaws.com/{env.customer}/{name}"
 
     def parameter_arn_prefix(self, env: EnvContext) -> str:
@@ -505,7 +517,13 @@ class Ecs(Component):
         if env.is_production and env.manifest.ecs.container_insights == "disabled":
             problems.append(env.problem(("ecs", "container_insights"),
                                         "production clusters must run Container Insights; set enabled or enhanced"))
+        standby = env.manifest.standby
         for name, s in enabled_services(env).items():
+            if env.is_standby and not env.promoted and standby.capacity == "warm" and standby.warm_tasks > s.max_tasks:
+                problems.append(env.problem(("standby", "warm_tasks"),
+                                            f"the standby would keep {standby.warm_tasks} '{name}' tasks warm, "
+                                            f"above its max_tasks ({s.max_tasks}, services.{name}.max_tasks); "
+                                            "lower standby.warm_tasks"))
             if env.is_production and s.critical and s.spot:
                 problems.append(env.problem(("services", name, "spot"),
                                             f"service '{name}' is critical and may not run on FARGATE_SPOT in "
@@ -553,10 +571,11 @@ class Ecs(Component):
         result = {}
         for name, s in enabled_services(env).items():
             family = f"{env.prefix}-{name}"
+            min_tasks, max_tasks = self.task_counts(env, s)
             result[name] = {
                 **self.task(env, name, s, family, f"/ecs/{env.prefix}/{name}", s.image_tag, identity),
-                "min_tasks": s.min_tasks,
-                "max_tasks": s.max_tasks,
+                "min_tasks": min_tasks,
+                "max_tasks": max_tasks,
                 "deployment": s.deployment,
                 "autoscaling": {
                     "cpu_target_percent": s.autoscaling.cpu_target_percent,
@@ -577,13 +596,15 @@ class Ecs(Component):
             svc = f"aws_ecs_service.{resource}[{hcl_value(name)}]"
             target = f"aws_appautoscaling_target.this[{hcl_value(name)}]"
             provider = "FARGATE_SPOT" if s.spot else "FARGATE"
+            min_tasks, max_tasks = self.task_counts(env, s)
+            source = (f"services.{name}.min_tasks/max_tasks" if (min_tasks, max_tasks) == (s.min_tasks, s.max_tasks)
+                      else f"the standby's capacity {env.manifest.standby.capacity}, services.{name}.max_tasks")
             result += [
                 Assertion(f"one({svc}.network_configuration).assign_public_ip == false",
                           f"ecs: service {name} must not get public IPs"),
-                Assertion(f"{svc}.desired_count == {s.min_tasks} && {target}.min_capacity == {s.min_tasks} && "
-                          f"{target}.max_capacity == {s.max_tasks}",
-                          f"ecs: service {name} must run {s.min_tasks} to {s.max_tasks} tasks "
-                          f"(services.{name}.min_tasks/max_tasks)"),
+                Assertion(f"{svc}.desired_count == {min_tasks} && {target}.min_capacity == {min_tasks} && "
+                          f"{target}.max_capacity == {max_tasks}",
+                          f"ecs: service {name} must run {min_tasks} to {max_tasks} tasks ({source})"),
                 Assertion(f"one({svc}.capacity_provider_strategy).capacity_provider == {hcl_value(provider)}",
                           f"ecs: service {name} must run on {provider} (services.{name}.spot)"),
             ]

@@ -1,8 +1,9 @@
 """``account_baseline``: what AWS allows once per account and region, in ONE environment of the estate.
 
 GuardDuty detector and features, Security Hub and its standard, the AWS Config recorder, delivery
-channel, status, service role and rules, the ECR registry scanning configuration, and (in the
-baseline of the account's first region only) the account's AWS services cost anomaly monitor. The
+channel, status, service role and rules, the ECR registry scanning configuration, the ECR
+replication configuration (to the regions of the warm standbys of the environments there), and (in
+the baseline of the account's first region only) the account's AWS services cost anomaly monitor. The
 estate (generator/estate.py) decides which environment owns each (account, region) and merges what
 every environment there asks for; this component only lays the owner's unit out. Every environment
 keeps its own ``threat_detection`` unit forwarding findings to its own alert topic.
@@ -13,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import Problem
+from ..hcl import Output
 from .base import Assertion, Component, EnvContext, NamedResource, expect, hcl_value
 from .resilience import _number
 
@@ -42,6 +44,7 @@ class AccountBaseline(Component):
         "security_hub_standards_arns": [
             "arn:aws:securityhub:eu-west-1::standards/aws-foundational-security-best-practices/v/1.0.0"],
         "ecr_scan_type": "BASIC",
+        "ecr_replication_destinations": {},
         "services_anomaly_monitor_arn": None,
     }
     diagram_label = "Account baseline: GuardDuty, Config, Security Hub"
@@ -54,6 +57,9 @@ class AccountBaseline(Component):
         on = [label for label, part in (("GuardDuty", b.guardduty), ("Config", b.config),
                                         ("Security Hub", b.security_hub),
                                         ("ECR enhanced scanning", b.ecr_enhanced_scanning),
+                                        ("ECR replication to " + ", ".join(sorted({d for r in b.ecr_replication
+                                                                                  for d in r.destinations})),
+                                         bool(b.ecr_replication)),
                                         ("services cost monitor", b.services_monitor is not None)) if part]
         return {"Account baseline (this environment owns it)": ", ".join(on)}
 
@@ -70,9 +76,20 @@ class AccountBaseline(Component):
             names.append(NamedResource("account", "Cost Explorer monitor", f"{env.prefix}-services", ()))
         return names
 
+    def config_key(self, env: EnvContext) -> Output:
+        """The key AWS Config encrypts its deliveries with: the customer key of the audit bucket's region
+        (SSE-KMS needs a key in the bucket's region; a standby's baseline delivers to the primary's bucket)."""
+        host = env.host_of("audit") or env
+        return Output(host.unit_name("kms"), "key_arn")
+
+    def replication_rules(self, env: EnvContext) -> list[dict[str, list[str]]]:
+        return [{"destination_regions": list(r.destinations), "repository_prefixes": list(r.prefixes)}
+                for r in env.estate.baseline.ecr_replication]
+
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         b = env.estate.baseline
         monitor = b.services_monitor
+        replication = self.replication_rules(env)
         return {
             "name": env.prefix,
             "guardduty_enabled": b.guardduty,
@@ -81,12 +98,13 @@ class AccountBaseline(Component):
             "finding_publishing_frequency": b.finding_publishing_frequency,
             "config_enabled": b.config,
             "config_bucket_name": env.out("audit", "bucket_name") if b.config else None,
-            "kms_key_arn": env.out("kms", "key_arn") if b.config else None,
+            "kms_key_arn": self.config_key(env) if b.config else None,
             "config_recording_frequency": b.config_recording_frequency,
             "security_hub_enabled": b.security_hub,
             "ecr_enhanced_scanning": b.ecr_enhanced_scanning,
             "cost_anomaly_services_monitor": ({"threshold_usd": _number(monitor.threshold_usd),
                                                "emails": list(monitor.emails)} if monitor else None),
+            **({"ecr_replication_rules": replication} if replication else {}),  # only where a standby asks
         }
 
     def assertions(self, env: EnvContext) -> list[Assertion]:
@@ -111,8 +129,9 @@ class AccountBaseline(Component):
                           "account_baseline: the Config recorder must be recording"),
                 expect("aws_config_delivery_channel.this[0].s3_bucket_name", env.out("audit", "bucket_name"),
                        "account_baseline: Config must deliver to the owner's audit bucket"),
-                expect("aws_config_delivery_channel.this[0].s3_kms_key_arn", env.out("kms", "key_arn"),
-                       "account_baseline: Config deliveries must be encrypted with the customer KMS key"),
+                expect("aws_config_delivery_channel.this[0].s3_kms_key_arn", self.config_key(env),
+                       "account_baseline: Config deliveries must be encrypted with the customer KMS key of the "
+                       "audit bucket's region"),
             ]
         result.append(Assertion(
             f"length(aws_securityhub_standards_subscription.fsbp) == {int(b.security_hub)}",
@@ -120,6 +139,24 @@ class AccountBaseline(Component):
         result.append(Assertion(
             f"length(aws_ecr_registry_scanning_configuration.this) == {int(b.ecr_enhanced_scanning)}",
             "account_baseline: enhanced registry scanning exactly when an environment here asks for it"))
+        rules = b.ecr_replication
+        result.append(Assertion(
+            f"length(aws_ecr_replication_configuration.this) == {int(bool(rules))}",
+            "account_baseline: an ECR replication configuration exactly when a warm standby of an environment here "
+            "pulls from another region"))
+        if rules:
+            configured = "one(aws_ecr_replication_configuration.this[0].replication_configuration).rule"
+            result.append(Assertion(f"length({configured}) == {len(rules)}",
+                                    "account_baseline: one ECR replication rule per set of standby regions"))
+            for index, rule in enumerate(rules):
+                item = f"{configured}[{index}]"
+                result.append(Assertion(
+                    f"sort([for d in {item}.destination : d.region]) == sort({hcl_value(list(rule.destinations))}) "
+                    f"&& alltrue([for d in {item}.destination : d.registry_id == {hcl_value(env.account_id)}]) && "
+                    f"sort([for f in {item}.repository_filter : f.filter]) == sort({hcl_value(list(rule.prefixes))}) "
+                    f'&& alltrue([for f in {item}.repository_filter : f.filter_type == "PREFIX_MATCH"])',
+                    f"account_baseline: ECR must replicate {', '.join(rule.prefixes)} to the standby region(s) "
+                    f"{', '.join(rule.destinations)} of this account"))
         if b.services_monitor:
             result.append(Assertion(
                 'aws_ce_anomaly_monitor.services[0].monitor_type == "DIMENSIONAL" && '

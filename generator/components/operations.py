@@ -274,6 +274,12 @@ class Monitoring(Component):
         ecs = getattr(env.manifest, "ecs", None)
         return getattr(ecs, "container_insights", "disabled") != "disabled"
 
+    def running_task_alarms(self, env: EnvContext) -> bool:
+        """Alarm on fewer running than desired tasks: with Container Insights, except in a pilot-light standby
+        before promotion, whose services run 0 tasks and so report no task counts (missing data breaches)."""
+        pilot_light = env.is_standby and not env.promoted and env.manifest.standby.capacity == "pilot_light"
+        return self.container_insights(env) and not pilot_light
+
     def redis_nodes(self, env: EnvContext) -> int:
         r = env.manifest.redis
         groups = r.num_node_groups if r.cluster_mode == "enabled" else 1
@@ -292,7 +298,7 @@ class Monitoring(Component):
         keys = ["alb-5xx-rate", "alb-p95-latency", "alb-p99-latency"]
         for name in enabled_services(env):
             keys += [f"{name}-target-5xx", f"{name}-unhealthy-hosts", f"{name}-cpu", f"{name}-memory"]
-            if self.container_insights(env):
+            if self.running_task_alarms(env):
                 keys.append(f"{name}-running-tasks")
         if env.enabled("rds"):
             keys += [f"rds-{k}" for k in ("cpu", "free-storage", "freeable-memory", "connections", "read-latency",
@@ -325,6 +331,19 @@ class Monitoring(Component):
         s: MonitoringSettings = self.settings(env)
         return {"Alarms": self.alarm_count(env),
                 "Dashboard": env.prefix if s.dashboard else "none"}
+
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        """The alarms this environment's settings ask for (no running-task alarm for a pilot-light standby's
+        services at 0 tasks), each notifying the alert topic of its own region on ALARM and on OK."""
+        alarms = "concat(values(aws_cloudwatch_metric_alarm.metric), values(aws_cloudwatch_metric_alarm.math))"
+        topic = hcl_value([env.out("alerts", "topic_arn")])
+        return [
+            expect_set("concat(keys(aws_cloudwatch_metric_alarm.metric), keys(aws_cloudwatch_metric_alarm.math))",
+                       self.alarm_keys(env), "monitoring: one alarm per watched metric of this environment"),
+            Assertion(f"alltrue([for a in {alarms} : sort(a.alarm_actions) == sort({topic}) && "
+                      f"sort(a.ok_actions) == sort({topic})])",
+                      "monitoring: every alarm must notify the alert topic of its region on ALARM and OK"),
+        ]
 
     def check(self, env: EnvContext) -> list[Problem]:
         s: MonitoringSettings = self.settings(env)
@@ -365,6 +384,9 @@ class Monitoring(Component):
                 "cluster_name": env.out("ecs", "cluster_name"),
                 "service_names": env.out("ecs", "service_names"),
                 "container_insights": self.container_insights(env),
+                # only where they are off (a pilot-light standby): the module's default is on
+                **({} if self.running_task_alarms(env) or not self.container_insights(env)
+                   else {"running_task_alarms": False}),
             },
             "ecs_thresholds": s.ecs.model_dump(),
             "rds": None,

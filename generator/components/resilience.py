@@ -96,7 +96,17 @@ class Parameters(Component):
         s: ParametersSettings = self.settings(env)
         secrets = service_secrets(env)
         existing = len([k for k in secrets if k in s.existing or not s.placeholders])
-        return {"SSM parameters (placeholders / existing)": f"{len(secrets) - existing} / {existing}"}
+        summary: dict[str, Any] = {
+            "SSM parameters (placeholders / existing)": f"{len(secrets) - existing} / {existing}"}
+        standby = env.standby_env or (env if env.is_standby else None)
+        if standby is not None and secrets:
+            primary = standby.primary_env
+            what = (f"placeholders (CHANGE_ME: {len(secrets) - existing}) are created in both regions: set each "
+                    "value in both" if existing < len(secrets) else "the existing parameters must exist in both")
+            summary["SSM parameters in the standby region"] = (
+                f"the same names in {primary.region} and {standby.region} ({parameter_path_prefix(env)}/...); {what} "
+                f"(aws ssm put-parameter --overwrite --region {primary.region} and --region {standby.region})")
+        return summary
 
     def check(self, env: EnvContext) -> list[Problem]:
         if not self.enabled(env):

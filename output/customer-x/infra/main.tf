@@ -553,6 +553,7 @@ module "account_baseline" {
   security_hub_enabled          = var.account_baseline.security_hub_enabled
   ecr_enhanced_scanning         = var.account_baseline.ecr_enhanced_scanning
   cost_anomaly_services_monitor = var.account_baseline.cost_anomaly_services_monitor
+  ecr_replication_rules         = var.account_baseline.ecr_replication_rules
 }
 
 # GuardDuty findings of the account and region forwarded to this environment's alert topic.
@@ -970,7 +971,7 @@ module "standby__account_baseline" {
   finding_publishing_frequency  = var.standby__account_baseline.finding_publishing_frequency
   config_enabled                = var.standby__account_baseline.config_enabled
   config_bucket_name            = module.audit.bucket_name
-  kms_key_arn                   = one(module.standby__kms[*].key_arn)
+  kms_key_arn                   = module.kms.key_arn
   config_recording_frequency    = var.standby__account_baseline.config_recording_frequency
   security_hub_enabled          = var.standby__account_baseline.security_hub_enabled
   ecr_enhanced_scanning         = var.standby__account_baseline.ecr_enhanced_scanning

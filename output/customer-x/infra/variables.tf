@@ -564,6 +564,10 @@ variable "account_baseline" {
       threshold_usd = number
       emails        = list(string)
     })
+    ecr_replication_rules = list(object({
+      destination_regions = list(string)
+      repository_prefixes = list(string)
+    }))
   })
 }
 

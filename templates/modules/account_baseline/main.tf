@@ -219,6 +219,39 @@ resource "aws_ecr_registry_scanning_configuration" "this" {
   }
 }
 
+# The registry's one replication configuration: each rule copies the images pushed to repositories
+# under its prefixes (<customer>/) to the same account's registry in every destination region, where
+# ECR creates the repositories on first replication (warm standbys pull from there).
+resource "aws_ecr_replication_configuration" "this" {
+  count = length(var.ecr_replication_rules) > 0 ? 1 : 0
+
+  replication_configuration {
+    dynamic "rule" {
+      for_each = var.ecr_replication_rules
+
+      content {
+        dynamic "destination" {
+          for_each = rule.value.destination_regions
+
+          content {
+            region      = destination.value
+            registry_id = data.aws_caller_identity.current.account_id
+          }
+        }
+
+        dynamic "repository_filter" {
+          for_each = rule.value.repository_prefixes
+
+          content {
+            filter      = repository_filter.value
+            filter_type = "PREFIX_MATCH"
+          }
+        }
+      }
+    }
+  }
+}
+
 # --- Cost Explorer: the account's AWS services anomaly monitor ---------------------------------
 
 resource "aws_ce_anomaly_monitor" "services" {

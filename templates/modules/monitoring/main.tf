@@ -307,8 +307,9 @@ locals {
       }
     },
     # Container Insights publishes desired and running task counts per service every minute.
-    # Missing data breaches: a service that reports no tasks at all is down.
-    !var.ecs.container_insights ? {} : {
+    # Missing data breaches: a service that reports no tasks at all is down. A service kept at 0 tasks
+    # (a pilot-light standby) reports none by design: running_task_alarms = false leaves these out.
+    !var.ecs.container_insights || !var.ecs.running_task_alarms ? {} : {
       for s in var.services : "${s}-running-tasks" => {
         description         = "Fewer tasks of service ${s} running than desired for ${var.ecs_thresholds.running_tasks_minutes} minutes."
         expression          = "desired - running"

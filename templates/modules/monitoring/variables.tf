@@ -94,11 +94,12 @@ variable "alb_thresholds" {
 }
 
 variable "ecs" {
-  description = "The ECS cluster, the ECS service name of each service, and whether Container Insights (running/desired task metrics) is on."
+  description = "The ECS cluster, the ECS service name of each service, whether Container Insights (running/desired task metrics) is on, and whether to alarm on fewer running than desired tasks (off for services scaled to 0, such as a pilot-light standby's)."
   type = object({
-    cluster_name       = string
-    service_names      = map(string)
-    container_insights = bool
+    cluster_name        = string
+    service_names       = map(string)
+    container_insights  = bool
+    running_task_alarms = optional(bool, true)
   })
 }
 

@@ -566,6 +566,7 @@ account_baseline = {
   security_hub_enabled          = false
   ecr_enhanced_scanning         = false
   cost_anomaly_services_monitor = null
+  ecr_replication_rules         = []
 }
 
 threat_detection = {

@@ -792,6 +792,12 @@ account_baseline = {
   security_hub_enabled          = true
   ecr_enhanced_scanning         = false
   cost_anomaly_services_monitor = null
+  ecr_replication_rules = [
+    {
+      destination_regions = ["eu-central-1"]
+      repository_prefixes = ["customer-x/"]
+    },
+  ]
 }
 
 threat_detection = {
@@ -1028,7 +1034,7 @@ standby__ecs = {
       spot                       = false
       read_only_root_filesystem  = true
       secrets                    = {}
-      min_tasks                  = 3
+      min_tasks                  = 1
       max_tasks                  = 12
       deployment                 = "blue_green"
       autoscaling = {
@@ -1053,7 +1059,7 @@ standby__ecs = {
       spot                       = false
       read_only_root_filesystem  = true
       secrets                    = {}
-      min_tasks                  = 3
+      min_tasks                  = 1
       max_tasks                  = 12
       deployment                 = "blue_green"
       autoscaling = {
@@ -1078,7 +1084,7 @@ standby__ecs = {
       spot                       = true
       read_only_root_filesystem  = true
       secrets                    = {}
-      min_tasks                  = 3
+      min_tasks                  = 1
       max_tasks                  = 12
       deployment                 = "rolling"
       autoscaling = {
@@ -1103,7 +1109,7 @@ standby__ecs = {
       spot                       = false
       read_only_root_filesystem  = false
       secrets                    = {}
-      min_tasks                  = 3
+      min_tasks                  = 1
       max_tasks                  = 12
       deployment                 = "blue_green"
       autoscaling = {

@@ -133,3 +133,63 @@ run "name_too_long_for_iam" {
 
   expect_failures = [var.name]
 }
+
+run "ecr_replication" {
+  command = plan
+
+  variables {
+    ecr_replication_rules = [
+      { destination_regions = ["eu-central-1"], repository_prefixes = ["acme/", "globex/"] },
+      { destination_regions = ["eu-central-1", "us-east-1"], repository_prefixes = ["initech/"] },
+    ]
+  }
+
+  assert {
+    condition     = length(aws_ecr_replication_configuration.this) == 1 && length(one(aws_ecr_replication_configuration.this[0].replication_configuration).rule) == 2
+    error_message = "One replication configuration for the registry, one rule per set of destination regions."
+  }
+
+  assert {
+    condition = alltrue([
+      for rule in one(aws_ecr_replication_configuration.this[0].replication_configuration).rule : alltrue(concat(
+        [for d in rule.destination : d.registry_id == "111111111111"],
+        [for f in rule.repository_filter : f.filter_type == "PREFIX_MATCH"],
+      ))
+    ])
+    error_message = "Replication stays in this account, by repository prefix."
+  }
+
+  assert {
+    condition     = jsonencode(output.ecr_replication_destinations) == jsonencode({ "acme/" = ["eu-central-1"], "globex/" = ["eu-central-1"], "initech/" = ["eu-central-1", "us-east-1"] })
+    error_message = "The output maps each prefix to its destination regions."
+  }
+}
+
+run "no_ecr_replication_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(aws_ecr_replication_configuration.this) == 0 && length(output.ecr_replication_destinations) == 0
+    error_message = "No replication configuration without rules."
+  }
+}
+
+run "ecr_replication_prefix_must_be_a_namespace" {
+  command = plan
+
+  variables {
+    ecr_replication_rules = [{ destination_regions = ["eu-central-1"], repository_prefixes = ["acme"] }]
+  }
+
+  expect_failures = [var.ecr_replication_rules]
+}
+
+run "ecr_replication_too_many_rules" {
+  command = plan
+
+  variables {
+    ecr_replication_rules = [for i in range(11) : { destination_regions = ["eu-central-1"], repository_prefixes = ["c${i}/"] }]
+  }
+
+  expect_failures = [var.ecr_replication_rules]
+}

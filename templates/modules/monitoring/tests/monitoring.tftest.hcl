@@ -243,6 +243,30 @@ run "dev_minimal" {
   }
 }
 
+# a pilot-light standby: services at 0 tasks report no task counts; no running-task alarm then
+run "pilot_light_standby" {
+  command = plan
+
+  variables {
+    ecs = {
+      cluster_name        = "acme-prod-standby"
+      service_names       = { auth = "auth", realtime = "realtime" }
+      container_insights  = true
+      running_task_alarms = false
+    }
+  }
+
+  assert {
+    condition     = length([for k in keys(aws_cloudwatch_metric_alarm.math) : k if endswith(k, "-running-tasks")]) == 0
+    error_message = "No running-task alarm when running_task_alarms is false."
+  }
+
+  assert {
+    condition     = contains(keys(aws_cloudwatch_metric_alarm.metric), "auth-cpu")
+    error_message = "The other ECS alarms stay."
+  }
+}
+
 run "cluster_mode_members" {
   command = plan
 

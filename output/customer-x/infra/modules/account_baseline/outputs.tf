@@ -26,6 +26,11 @@ output "ecr_scan_type" {
   value       = var.ecr_enhanced_scanning ? "ENHANCED" : "BASIC"
 }
 
+output "ecr_replication_destinations" {
+  description = "Regions the registry replicates repositories to, by repository prefix (empty: no replication)."
+  value       = { for prefix in distinct(flatten([for r in var.ecr_replication_rules : r.repository_prefixes])) : prefix => sort(flatten([for r in var.ecr_replication_rules : r.destination_regions if contains(r.repository_prefixes, prefix)])) }
+}
+
 output "services_anomaly_monitor_arn" {
   description = "ARN of the account's AWS services anomaly monitor (null when it is not in this baseline)."
   value       = one(aws_ce_anomaly_monitor.services[*].arn)

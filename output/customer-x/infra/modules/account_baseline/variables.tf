@@ -88,6 +88,34 @@ variable "ecr_enhanced_scanning" {
   default     = false
 }
 
+variable "ecr_replication_rules" {
+  description = "The registry's ECR replication configuration (one per account and region; empty: none): per rule, the repository name prefixes (PREFIX_MATCH, e.g. customer-x/) replicated to every one of destination_regions, in this account."
+  type = list(object({
+    destination_regions = list(string)
+    repository_prefixes = list(string)
+  }))
+  default = []
+
+  validation {
+    condition     = length(var.ecr_replication_rules) <= 10
+    error_message = "An ECR replication configuration holds at most 10 rules."
+  }
+
+  validation {
+    condition = alltrue([for r in var.ecr_replication_rules : length(r.destination_regions) >= 1 && length(r.destination_regions) <= 25 && alltrue([
+      for region in r.destination_regions : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", region))
+    ])])
+    error_message = "Each rule replicates to 1-25 regions (names such as eu-central-1)."
+  }
+
+  validation {
+    condition = alltrue([for r in var.ecr_replication_rules : length(r.repository_prefixes) >= 1 && length(r.repository_prefixes) <= 100 && alltrue([
+      for prefix in r.repository_prefixes : can(regex("^[a-z0-9]+(?:[._-][a-z0-9]+)*/$", prefix))
+    ])])
+    error_message = "Each rule has 1-100 repository prefixes, each a namespace ending in / (e.g. customer-x/)."
+  }
+}
+
 variable "cost_anomaly_services_monitor" {
   description = <<-EOT
     The account's AWS services (DIMENSIONAL) Cost Anomaly Detection monitor, one per account (null: none here):

@@ -41,4 +41,10 @@ inputs = {
   security_hub_enabled          = true
   ecr_enhanced_scanning         = false
   cost_anomaly_services_monitor = null
+  ecr_replication_rules = [
+    {
+      destination_regions = ["eu-central-1"]
+      repository_prefixes = ["customer-x/"]
+    },
+  ]
 }

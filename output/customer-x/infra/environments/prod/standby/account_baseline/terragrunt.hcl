@@ -18,8 +18,8 @@ dependency "audit" {
   }
 }
 
-dependency "standby__kms" {
-  config_path = "../kms"
+dependency "kms" {
+  config_path = "../../kms"
 
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
   mock_outputs_merge_strategy_with_state  = "shallow"
@@ -36,7 +36,7 @@ inputs = {
   finding_publishing_frequency  = "FIFTEEN_MINUTES"
   config_enabled                = true
   config_bucket_name            = dependency.audit.outputs.bucket_name
-  kms_key_arn                   = dependency.standby__kms.outputs.key_arn
+  kms_key_arn                   = dependency.kms.outputs.key_arn
   config_recording_frequency    = "CONTINUOUS"
   security_hub_enabled          = true
   ecr_enhanced_scanning         = false

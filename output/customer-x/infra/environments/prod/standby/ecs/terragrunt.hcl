@@ -156,7 +156,7 @@ inputs = {
         COGNITO_CLIENT_ID = dependency.identity.outputs.client_id
       }
       secrets    = {}
-      min_tasks  = 3
+      min_tasks  = 1
       max_tasks  = 12
       deployment = "blue_green"
       autoscaling = {
@@ -185,7 +185,7 @@ inputs = {
         COGNITO_CLIENT_ID = dependency.identity.outputs.client_id
       }
       secrets    = {}
-      min_tasks  = 3
+      min_tasks  = 1
       max_tasks  = 12
       deployment = "blue_green"
       autoscaling = {
@@ -214,7 +214,7 @@ inputs = {
         COGNITO_CLIENT_ID = dependency.identity.outputs.client_id
       }
       secrets    = {}
-      min_tasks  = 3
+      min_tasks  = 1
       max_tasks  = 12
       deployment = "rolling"
       autoscaling = {
@@ -243,7 +243,7 @@ inputs = {
         COGNITO_CLIENT_ID = dependency.identity.outputs.client_id
       }
       secrets    = {}
-      min_tasks  = 3
+      min_tasks  = 1
       max_tasks  = 12
       deployment = "blue_green"
       autoscaling = {
