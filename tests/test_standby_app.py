@@ -104,9 +104,9 @@ def test_standby_tasks_use_the_standby_regions_images_parameters_and_own_names(p
         "JWT_SIGNING_KEY": "arn:aws:ssm:eu-central-1:222222222222:parameter/customer-x/prod/auth/jwt-signing-key"}
     assert inputs["kms_key_arn"] == "dependency.standby__kms.outputs.key_arn"
     for name, s in services.items():
-        assert s["log_group_name"] == f"/ecs/customer-x-prod-standby/{name}"
-        assert s["task_role_name"] == f"customer-x-prod-standby-{name}-task"
-        assert s["execution_role_name"] == f"customer-x-prod-standby-{name}-execution"
+        assert s["log_group_name"] == f"/ecs/customer-x-prod-sb/{name}"
+        assert s["task_role_name"] == f"customer-x-prod-sb-{name}-task"
+        assert s["execution_role_name"] == f"customer-x-prod-sb-{name}-execution"
     # the same parameter names exist in the standby region, encrypted with its key
     parameters = unit_inputs(tree, "prod", "standby/parameters")
     assert parameters["path_prefix"] == "/customer-x/prod"
@@ -131,7 +131,7 @@ def test_standby_units_reference_only_standby_region_units(project):
     alb = unit_inputs(tree, "prod", "standby/alb")
     assert alb["certificate_arn"].startswith("arn:aws:acm:eu-central-1:222222222222:")
     assert alb["access_logs_bucket"] == "dependency.standby__log_bucket.outputs.bucket_name"
-    assert unit_inputs(tree, "prod", "standby/log_bucket")["bucket_name"] == "customer-x-prod-standby-logs-222222222222"
+    assert unit_inputs(tree, "prod", "standby/log_bucket")["bucket_name"] == "customer-x-prod-sb-logs-222222222222"
 
 
 # --- ECR replication ------------------------------------------------------------------------------
@@ -274,7 +274,9 @@ def test_the_environment_test_mocks_the_standby_provider_in_the_standby_region(p
     from generator.terraform import mock_providers
 
     prod = _prod(project)
-    blocks = pygohcl.loads(mock_providers(prod) + "\n" + mock_providers(prod, known_types={"aws_kms_key"}))
+    aliases = (None, "us_east_1", "dr", "standby")
+    blocks = pygohcl.loads(mock_providers(prod, aliases=aliases) + "\n"
+                           + mock_providers(prod, known_types={"aws_kms_key"}, aliases=aliases))
     providers = {p.get("alias"): p for p in blocks["mock_provider"]["aws"]}
     for alias in ("standby", "known_standby"):
         assert providers[alias]["mock_data"]["aws_region"]["defaults"]["id"] == "eu-central-1"

@@ -46,7 +46,8 @@ def _harness(project, name: str):
     calls = pygohcl.loads(tree["infra/main.tf"])["module"]
     scope = Scope(counted={label for label, body in calls.items() if "count" in body})
     env = _env(project, name)
-    text = environment_test_file(env, {"aws_kms_key"}, scope, {"aws_kms_key", "aws_fake_probe"})
+    text = environment_test_file(env, {"aws_kms_key"}, scope, {"aws_kms_key", "aws_fake_probe"},
+                                 standby="standby_region" in tree["infra/variables.tf"])
     return env, text, scope, calls
 
 
@@ -226,3 +227,14 @@ def test_the_assertions_bite_when_a_module_breaks_a_promise(project, fgen):
     assert "terraform test failed" in err and "Test assertion failed" in err
     assert "alb: requests with invalid header fields must be dropped" in err
     assert err.count("alb: requests with invalid header fields must be dropped") >= 2  # dev and prod
+
+
+def test_a_root_without_a_standby_gets_no_standby_provider(project):
+    """The "standby" alias exists only where the plain root configures it (a customer with a standby)."""
+    from tests.support import edit_manifest
+
+    edit_manifest(project, "customer-x", "prod.yaml", {"standby": {"enabled": False}})
+    env, text, _, _ = _harness(project, "prod")
+    aliases = {m.get("alias") for m in pygohcl.loads(text)["mock_provider"]["aws"]}
+    assert aliases == {None, "us_east_1", "dr", "known", "known_us_east_1", "known_dr"}
+    assert "aws.standby" not in text
