@@ -99,8 +99,8 @@ def drop_previews(project: Project, customer: str = "customer-x", env: str = "de
     path.write_text(text, encoding="utf-8")
 
 
-def line_of(project: Project, file: str, needle: str, section: str | None = None, customer: str = "customer-x") -> int:
-    """The line of the first ``needle`` in a customer's manifest (below the top-level ``section:`` if given)."""
+def line_of(project: Project, file: str, needle: str, after: str | None = None, customer: str = "customer-x") -> int:
+    """The line of the first ``needle`` in a customer's manifest (after the first line holding ``after``)."""
     lines = (project.customers_dir / customer / file).read_text().splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(f"{section}:")) if section else 0
-    return next(i for i, line in enumerate(lines[start:], start + 1) if needle in line)
+    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
+    return next(i for i, line in enumerate(lines, 1) if i > start and needle in line)

@@ -23,7 +23,7 @@ from generator.errors import FgenError
 from generator.resolve import resolve_customer
 from generator.schema.types import REGION_AZS
 from generator.terraform import terraform_env
-from tests.support import REPO, copy_repo, edit_manifest, render_tree, unit_inputs
+from tests.support import REPO, copy_repo, edit_manifest, render_tree, unit_inputs, line_of
 
 MODULES = REPO / "templates" / "modules"
 SERVICES = {"auth", "game-logic", "leaderboard", "realtime"}
@@ -39,12 +39,6 @@ def module_resources(module: str) -> dict[str, dict[str, Any]]:
 
 def module_locals(module: str) -> dict[str, Any]:
     return pygohcl.loads((MODULES / module / "main.tf").read_text()).get("locals", {})
-
-
-def line_of(project, file: str, needle: str, after: str | None = None) -> int:
-    lines = (project.customers_dir / "customer-x" / file).read_text().splitlines()
-    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
-    return next(i for i, line in enumerate(lines, 1) if i > start and needle in line)
 
 
 def render_error(project, customer: str = "customer-x") -> str:

@@ -358,7 +358,7 @@ def test_enabled_endpoints_with_nothing_to_create_is_refused(tmp_path):
     project = copy_repo(tmp_path)
     edit_manifest(project, "customer-x", "prod.yaml",
                   {"vpc_endpoints": {"enabled": True, "gateway_services": [], "interface_services": []}})
-    line = line_of(project, "prod.yaml", "enabled: true", "vpc_endpoints")
+    line = line_of(project, "prod.yaml", "enabled: true", "vpc_endpoints:")
     assert (f"customers/customer-x/prod.yaml:{line}: vpc_endpoints.enabled: vpc_endpoints is enabled but lists no "
             "gateway_services and no interface_services; list some or set enabled: false") in render_error(project)
 

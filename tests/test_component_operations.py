@@ -24,7 +24,7 @@ from generator.errors import FgenError
 from generator.hcl import Output
 from generator.resolve import resolve_customer
 from generator.terraform import terraform_env
-from tests.support import REPO, copy_repo, drop_previews, edit_manifest, parsed, render_tree, unit_inputs
+from tests.support import REPO, copy_repo, drop_previews, edit_manifest, parsed, render_tree, unit_inputs, line_of
 
 MODULES = REPO / "templates" / "modules"
 CUSTOMER = "customers/customer-x"
@@ -42,12 +42,6 @@ def module_blocks(module: str, kind: str) -> dict[str, Any]:
             else:
                 blocks[key] = value
     return blocks
-
-
-def line_of(project, file: str, needle: str, after: str | None = None) -> int:
-    lines = (project.customers_dir / "customer-x" / file).read_text().splitlines()
-    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
-    return next(i for i, line in enumerate(lines, 1) if i > start and needle in line)
 
 
 def render_error(project) -> str:

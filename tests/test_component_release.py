@@ -14,7 +14,7 @@ import pytest
 from generator.components import BY_NAME
 from generator.errors import FgenError
 from generator.terraform import terraform_env
-from tests.support import REPO, copy_repo, edit_manifest, render_tree, unit_inputs
+from tests.support import REPO, copy_repo, edit_manifest, render_tree, unit_inputs, line_of
 
 MODULES = REPO / "templates" / "modules"
 CRITICAL = {"auth", "game-logic", "realtime"}
@@ -38,11 +38,6 @@ def render_error(project) -> str:
     with pytest.raises(FgenError) as exc:
         render_tree(project)
     return str(exc.value)
-
-
-def line_of(project, file: str, needle: str) -> int:
-    lines = (project.customers_dir / "customer-x" / file).read_text().splitlines()
-    return next(i for i, line in enumerate(lines, 1) if needle in line)
 
 
 @pytest.fixture(scope="module")

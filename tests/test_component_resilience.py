@@ -310,7 +310,7 @@ def test_dr_without_a_dr_region_names_aws_dr_region(project):
 
 def test_dr_without_rds_is_refused(project):
     edit_manifest(project, "customer-x", "prod.yaml", {"rds": {"enabled": False}})
-    line = line_of(project, "prod.yaml", "enabled", "rds")
+    line = line_of(project, "prod.yaml", "enabled", "rds:")
     assert (f"customers/customer-x/prod.yaml:{line}: rds.enabled: dr replicates the rds database's automated "
             "backups; enable rds or set dr.enabled: false") in render_error(project)
 

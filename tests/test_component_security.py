@@ -260,7 +260,7 @@ def test_customer_readme_explains_how_to_turn_operator_access_on(tree):
 
 def test_operator_access_without_principals_is_refused(project):
     edit_manifest(project, "customer-x", "prod.yaml", {"operator_access": {"enabled": True}})
-    line = line_of(project, "prod.yaml", "enabled", "operator_access")
+    line = line_of(project, "prod.yaml", "enabled", "operator_access:")
     assert (f"customers/customer-x/prod.yaml:{line}: operator_access.enabled: operator_access is enabled but lists "
             "no principals") in render_error(project)
 
