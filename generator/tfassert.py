@@ -64,6 +64,8 @@ def unit_runs(env: EnvContext) -> list[UnitRun]:
 
 
 def _assertions(env: EnvContext, unit: str) -> list[Assertion]:
+    if unit.startswith("standby/") and env.standby_env is not None:  # the standby's units: its own context
+        env, unit = env.standby_env, unit.removeprefix("standby/")
     component = BY_NAME.get(unit)
     if component is not None:
         return component.assertions(env)

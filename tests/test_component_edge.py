@@ -92,7 +92,10 @@ def test_cloudfront_cache_policies_are_the_managed_ones_by_name():
     default = distribution["default_cache_behavior"]
     assert default["cache_policy_id"] == "data.aws_cloudfront_cache_policy.caching_optimized.id"
     assert default["compress"] is True
-    api = distribution["dynamic"]["ordered_cache_behavior"]["content"]
+    behaviours = {b["for_each"]: b["content"] for b in distribution["dynamic"]["ordered_cache_behavior"]}
+    api, read_only = behaviours["var.api_path_patterns"], behaviours["var.read_only_path_patterns"]
+    assert read_only["cache_policy_id"] == api["cache_policy_id"]
+    assert read_only["allowed_methods"] == ["GET", "HEAD", "OPTIONS"]  # what an origin group may serve
     assert api["cache_policy_id"] == "data.aws_cloudfront_cache_policy.caching_disabled.id"
     assert api["origin_request_policy_id"] == "data.aws_cloudfront_origin_request_policy.all_viewer_except_host.id"
     assert api["target_origin_id"] == "local.alb_origin_id" and api["compress"] is True
@@ -381,7 +384,7 @@ def test_origin_domain_must_not_be_an_alias(tmp_path):
 def test_service_path_outside_the_api_patterns_is_refused(tmp_path):
     project = copy_repo(tmp_path)
     edit_manifest(project, "customer-x", "prod.yaml", {"services": {"leaderboard": {"path_patterns": ["/lb/*"]}}})
-    line = line_in(project.customers_dir / "customer-x" / "prod.yaml", "path_patterns:")
+    line = line_in(project.customers_dir / "customer-x" / "prod.yaml", "path_patterns:", after="leaderboard")
     assert (f"customers/customer-x/prod.yaml:{line}: services.leaderboard.path_patterns: service 'leaderboard' "
             "path /lb/* is not under any cdn.api_path_patterns") in render_error(project)
 
@@ -414,8 +417,11 @@ def test_geo_restriction_needs_countries(tmp_path):
 # --- DNS records (dns.hosted_zone_id) ---------------------------------------------------------------
 
 
-def test_hosted_zone_creates_alias_records_for_the_origin_and_the_cdn_aliases(tree):
-    inputs = unit_inputs(tree, "prod", "dns_records")
+def test_hosted_zone_creates_alias_records_for_the_origin_and_the_cdn_aliases(tmp_path):
+    # without a warm standby (with one: tests/test_standby_edge.py)
+    project = copy_repo(tmp_path)
+    edit_manifest(project, "customer-x", "prod.yaml", {"standby": {"enabled": False}})
+    inputs = unit_inputs(render_tree(project), "prod", "dns_records")
     assert inputs["zone_id"] == "Z04712345ABCDEFGHIJKL"  # customers/customer-x/prod.yaml
     alb = {"target_dns_name": "dependency.alb.outputs.alb_dns_name",
            "target_zone_id": "dependency.alb.outputs.alb_zone_id", "evaluate_target_health": True}
@@ -444,9 +450,10 @@ def test_custom_aliases_each_get_a_and_aaaa(tmp_path):
                   {"cdn": {"aliases": ["customer-x.example.com", "play.customer-x.example.com"],
                            "origin_domain": "api-origin.customer-x.example.com"}})
     records = unit_inputs(render_tree(project), "prod", "dns_records")["records"]
-    assert sorted(records) == ["api-origin.customer-x.example.com-A", "customer-x.example.com-A",
+    assert sorted(records) == ["api-origin.customer-x.example.com-A", "api-origin.customer-x.example.com-A-secondary",
+                               "customer-x.example.com-A",
                                "customer-x.example.com-AAAA", "play.customer-x.example.com-A",
-                               "play.customer-x.example.com-AAAA"]
+                               "play.customer-x.example.com-AAAA", "standby-api-origin.customer-x.example.com-A"]
 
 
 def test_without_the_cdn_the_domain_points_at_the_alb(tmp_path):
@@ -518,7 +525,8 @@ def test_security_headers_policy_is_on_every_behaviour_and_asserted(tmp_path):
     distribution = module_blocks("cdn")["aws_cloudfront_distribution"]["this"]
     policy = "aws_cloudfront_response_headers_policy.security.id"
     assert distribution["default_cache_behavior"]["response_headers_policy_id"] == policy
-    assert distribution["dynamic"]["ordered_cache_behavior"]["content"]["response_headers_policy_id"] == policy
+    assert all(b["content"]["response_headers_policy_id"] == policy
+               for b in distribution["dynamic"]["ordered_cache_behavior"])
     env = next(e for e in resolve_customer(copy_repo(tmp_path), "customer-x").environments if e.name == "prod")
     messages = [a.error_message for a in BY_NAME["cdn"].assertions(env)]
     assert "cdn: every cache behaviour must send the security headers policy" in messages
