@@ -134,14 +134,15 @@ def _mock_resources(env: EnvContext) -> dict[str, dict[str, Any]]:
 
 
 #: provider aliases the plain root configures (providers.tf), each mocked in the environment test
-ALIASES = (None, "us_east_1", "dr")
+#: ("standby": the warm standby's region, generator/standby.py)
+ALIASES = (None, "us_east_1", "dr", "standby")
 #: prefix of the mock providers whose computed values are known at plan time (the asserting run's)
 KNOWN = "known"
 
 
 def mock_providers(env: EnvContext, arn_types: set[str] | frozenset[str] = frozenset(),
                    known_types: set[str] | frozenset[str] | None = None) -> str:
-    """The ``mock_provider`` blocks (default, ``us_east_1`` and ``dr`` aliases) of the environment test.
+    """The ``mock_provider`` blocks (default, ``us_east_1``, ``dr`` and ``standby`` aliases) of the environment test.
 
     ``arn_types`` are resource types whose computed ``arn`` the mock provider must fill with a
     well-formed ARN: the provider validates ARN arguments even under a mock.

@@ -322,6 +322,10 @@ class Cdn(Component):
             expect_set(f"{cf}.aliases", self.aliases(env), "cdn: the distribution must answer cdn.aliases"),
             expect(f"{cf}.web_acl_id", waf, "cdn: the distribution must be protected by the WAF's CloudFront web ACL"),
             expect(f"{cf}.price_class", s.price_class, f"cdn: price class must be {s.price_class} (cdn.price_class)"),
+            Assertion(f"one(one({cf}.restrictions).geo_restriction).restriction_type == "
+                      f"{hcl_value(s.geo_restriction_type)} && sort(one(one({cf}.restrictions).geo_restriction)"
+                      f".locations) == sort({hcl_value(sorted(s.geo_restriction_countries))})",
+                      "cdn: the geo restriction must be cdn.geo_restriction_type over cdn.geo_restriction_countries"),
             *self._header_assertions(s.security_headers),
             *self._failover_assertions(env, s),
         ]
@@ -721,7 +725,7 @@ class Waf(Component):
                    "waf: a CloudFront web ACL exactly when the CDN is enabled (in a standby: once promoted)"),
             Assertion(f'module.regional.web_acl.scope == "REGIONAL" && aws_wafv2_web_acl_association.alb.resource_arn '
                       f'== {hcl_value(env.out("alb", "alb_arn"))} && aws_wafv2_web_acl_association.alb.web_acl_arn == '
-                      "module.regional.web_acl.arn",
+                      "module.regional.web_acl_arn",
                       f"waf: the REGIONAL web ACL must be associated with the ALB in {env.region}"),
             log_groups("waf", "[module.regional.log_group]", retention, env.out("kms", "key_arn")),
             log_groups("waf", "module.cloudfront[*].log_group", retention, None),
