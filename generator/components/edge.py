@@ -567,8 +567,7 @@ class DnsRecords(Component):
         summary = {"DNS alias records (Route 53)": f"{env.manifest.dns.hosted_zone_id}: {', '.join(names)}"}
         failover = self.failover_albs(env)
         if failover:
-            pair = " / ".join(f"{r['failover']} {c.region}" for r, (_, c) in
-                              zip([r for r in self.records(env).values() if "failover" in r], failover))
+            pair = " / ".join(f"{role} {context.region}" for role, (_, context) in zip(("PRIMARY", "SECONDARY"), failover))
             summary["DNS failover (Route 53 health checks)"] = (f"{pair}, HTTPS {self.health_check_path(env)} every "
                                                                 f"{HEALTH_CHECK_INTERVAL} s")
         return summary
