@@ -75,11 +75,15 @@ def test_cloudfront_origins_oac_and_https_to_the_alb():
     oac = resources["aws_cloudfront_origin_access_control"]["assets"]
     assert (oac["signing_behavior"], oac["signing_protocol"], oac["origin_access_control_origin_type"]) == (
         "always", "sigv4", "s3")
-    origins = {o["origin_id"]: o for o in resources["aws_cloudfront_distribution"]["this"]["origin"]}
-    assert set(origins) == {"local.assets_origin_id", "local.alb_origin_id"}
-    alb = origins["local.alb_origin_id"]["custom_origin_config"]
+    distribution = resources["aws_cloudfront_distribution"]["this"]
+    assets = distribution["origin"]
+    assert assets["origin_id"] == "local.assets_origin_id"
+    assert "s3_origin_config" not in assets  # OAC, not the legacy OAI
+    # the ALB origins (the primary's, and a warm standby's) share one body
+    albs = distribution["dynamic"]["origin"]
+    assert albs["for_each"] == "local.alb_origins"
+    alb = albs["content"]["custom_origin_config"]
     assert alb["origin_protocol_policy"] == "https-only" and alb["origin_ssl_protocols"] == ["TLSv1.2"]
-    assert "s3_origin_config" not in origins["local.assets_origin_id"]  # OAC, not the legacy OAI
 
 
 def test_cloudfront_cache_policies_are_the_managed_ones_by_name():
@@ -92,13 +96,13 @@ def test_cloudfront_cache_policies_are_the_managed_ones_by_name():
     default = distribution["default_cache_behavior"]
     assert default["cache_policy_id"] == "data.aws_cloudfront_cache_policy.caching_optimized.id"
     assert default["compress"] is True
-    behaviours = {b["for_each"]: b["content"] for b in distribution["dynamic"]["ordered_cache_behavior"]}
-    api, read_only = behaviours["var.api_path_patterns"], behaviours["var.read_only_path_patterns"]
-    assert read_only["cache_policy_id"] == api["cache_policy_id"]
-    assert read_only["allowed_methods"] == ["GET", "HEAD", "OPTIONS"]  # what an origin group may serve
+    # one body for the ALB's behaviours: the read-only paths (GET/HEAD/OPTIONS), then the API's
+    behaviours = distribution["dynamic"]["ordered_cache_behavior"]
+    assert behaviours["for_each"] == "local.alb_behaviours"
+    api = behaviours["content"]
     assert api["cache_policy_id"] == "data.aws_cloudfront_cache_policy.caching_disabled.id"
     assert api["origin_request_policy_id"] == "data.aws_cloudfront_origin_request_policy.all_viewer_except_host.id"
-    assert api["target_origin_id"] == "local.alb_origin_id" and api["compress"] is True
+    assert api["target_origin_id"] == "ordered_cache_behavior.value.target_origin_id" and api["compress"] is True
     # the component answers these data sources in the mock provider
     assert set(BY_NAME["cdn"].mock_data) == {"aws_cloudfront_cache_policy", "aws_cloudfront_origin_request_policy"}
 
@@ -525,8 +529,7 @@ def test_security_headers_policy_is_on_every_behaviour_and_asserted(tmp_path):
     distribution = module_blocks("cdn")["aws_cloudfront_distribution"]["this"]
     policy = "aws_cloudfront_response_headers_policy.security.id"
     assert distribution["default_cache_behavior"]["response_headers_policy_id"] == policy
-    assert all(b["content"]["response_headers_policy_id"] == policy
-               for b in distribution["dynamic"]["ordered_cache_behavior"])
+    assert distribution["dynamic"]["ordered_cache_behavior"]["content"]["response_headers_policy_id"] == policy
     env = next(e for e in resolve_customer(copy_repo(tmp_path), "customer-x").environments if e.name == "prod")
     messages = [a.error_message for a in BY_NAME["cdn"].assertions(env)]
     assert "cdn: every cache behaviour must send the security headers policy" in messages

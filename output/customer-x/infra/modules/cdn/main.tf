@@ -52,8 +52,24 @@ locals {
   standby_alb_origin_id = "alb-standby"
   failover_group_id     = "alb-failover"
   has_standby           = var.standby_alb_origin_domain != null
-  # where the read-only behaviours go: the failover group with a standby, the ALB otherwise
-  read_only_target_id = local.has_standby ? local.failover_group_id : local.alb_origin_id
+  alb_origins = merge(
+    { (local.alb_origin_id) = var.alb_origin_domain },
+    local.has_standby ? { (local.standby_alb_origin_id) = var.standby_alb_origin_domain } : {},
+  )
+  # the read-only paths go to the failover group with a standby (the ALB otherwise); the API paths
+  # to the ALB's origin name, every method
+  alb_behaviours = concat(
+    [for pattern in var.read_only_path_patterns : {
+      path_pattern     = pattern
+      target_origin_id = local.has_standby ? local.failover_group_id : local.alb_origin_id
+      allowed_methods  = ["GET", "HEAD", "OPTIONS"]
+    }],
+    [for pattern in var.api_path_patterns : {
+      path_pattern     = pattern
+      target_origin_id = local.alb_origin_id
+      allowed_methods  = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
+    }],
+  )
 }
 
 resource "aws_cloudfront_origin_access_control" "assets" {
@@ -129,25 +145,12 @@ resource "aws_cloudfront_distribution" "this" {
     origin_access_control_id = aws_cloudfront_origin_access_control.assets.id
   }
 
-  origin {
-    origin_id   = local.alb_origin_id
-    domain_name = var.alb_origin_domain
-
-    custom_origin_config {
-      http_port                = 80
-      https_port               = 443
-      origin_protocol_policy   = "https-only"
-      origin_ssl_protocols     = ["TLSv1.2"]
-      origin_read_timeout      = var.alb_origin_read_timeout
-      origin_keepalive_timeout = 60
-    }
-  }
-
+  # the ALB origins, both reached the same way: the primary's, and the standby's when there is one
   dynamic "origin" {
-    for_each = local.has_standby ? [var.standby_alb_origin_domain] : []
+    for_each = local.alb_origins
 
     content {
-      origin_id   = local.standby_alb_origin_id
+      origin_id   = origin.key
       domain_name = origin.value
 
       custom_origin_config {
@@ -191,30 +194,15 @@ resource "aws_cloudfront_distribution" "this" {
     compress                   = true
   }
 
+  # read-only paths first: CloudFront matches behaviours in order, and they fall under an API pattern
   dynamic "ordered_cache_behavior" {
-    for_each = var.read_only_path_patterns
+    for_each = local.alb_behaviours
 
     content {
-      path_pattern               = ordered_cache_behavior.value
-      target_origin_id           = local.read_only_target_id
+      path_pattern               = ordered_cache_behavior.value.path_pattern
+      target_origin_id           = ordered_cache_behavior.value.target_origin_id
       viewer_protocol_policy     = "https-only"
-      allowed_methods            = ["GET", "HEAD", "OPTIONS"]
-      cached_methods             = ["GET", "HEAD"]
-      cache_policy_id            = data.aws_cloudfront_cache_policy.caching_disabled.id
-      origin_request_policy_id   = data.aws_cloudfront_origin_request_policy.all_viewer_except_host.id
-      response_headers_policy_id = aws_cloudfront_response_headers_policy.security.id
-      compress                   = true
-    }
-  }
-
-  dynamic "ordered_cache_behavior" {
-    for_each = var.api_path_patterns
-
-    content {
-      path_pattern               = ordered_cache_behavior.value
-      target_origin_id           = local.alb_origin_id
-      viewer_protocol_policy     = "https-only"
-      allowed_methods            = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
+      allowed_methods            = ordered_cache_behavior.value.allowed_methods
       cached_methods             = ["GET", "HEAD"]
       cache_policy_id            = data.aws_cloudfront_cache_policy.caching_disabled.id
       origin_request_policy_id   = data.aws_cloudfront_origin_request_policy.all_viewer_except_host.id
