@@ -103,16 +103,19 @@ def test_the_asserting_run_knows_every_computed_value_at_plan_time(project):
     mocks = pygohcl.loads(text)["mock_provider"]["aws"]
     mocks = mocks if isinstance(mocks, list) else [mocks]
     by_alias = {m.get("alias"): m for m in mocks}
-    assert set(by_alias) == {None, "us_east_1", "dr", "known", "known_us_east_1", "known_dr"}
-    for alias in ("known", "known_us_east_1", "known_dr"):
+    # "standby": the plain root's provider of the warm standby's region
+    assert set(by_alias) == {None, "us_east_1", "dr", "standby", "known", "known_us_east_1", "known_dr",
+                             "known_standby"}
+    for alias in ("known", "known_us_east_1", "known_dr", "known_standby"):
         assert by_alias[alias]["override_during"] == "plan"
         assert {"aws_kms_key", "aws_fake_probe"} <= set(by_alias[alias]["mock_resource"])
     assert "override_during" not in by_alias[None] and "aws_fake_probe" not in by_alias[None]["mock_resource"]
-    assert text.count('arn:aws:kms:eu-west-1:222222222222:aws_kms_key/mock') == 6
+    assert text.count('arn:aws:kms:eu-west-1:222222222222:aws_kms_key/mock') == 8
     providers = pygohcl.loads(text)["run"]
     assert providers["assert"]["providers"] == {"aws": "aws.known", "aws.us_east_1": "aws.known_us_east_1",
-                                                "aws.dr": "aws.known_dr"}
-    assert providers["plan"]["providers"] == {"aws": "aws", "aws.us_east_1": "aws.us_east_1", "aws.dr": "aws.dr"}
+                                                "aws.dr": "aws.known_dr", "aws.standby": "aws.known_standby"}
+    assert providers["plan"]["providers"] == {"aws": "aws", "aws.us_east_1": "aws.us_east_1", "aws.dr": "aws.dr",
+                                              "aws.standby": "aws.standby"}
 
 
 def test_prod_multi_az_is_asserted_and_follows_the_manifest(project):
