@@ -75,11 +75,15 @@ def test_cloudfront_origins_oac_and_https_to_the_alb():
     oac = resources["aws_cloudfront_origin_access_control"]["assets"]
     assert (oac["signing_behavior"], oac["signing_protocol"], oac["origin_access_control_origin_type"]) == (
         "always", "sigv4", "s3")
-    origins = {o["origin_id"]: o for o in resources["aws_cloudfront_distribution"]["this"]["origin"]}
-    assert set(origins) == {"local.assets_origin_id", "local.alb_origin_id"}
-    alb = origins["local.alb_origin_id"]["custom_origin_config"]
+    distribution = resources["aws_cloudfront_distribution"]["this"]
+    assets = distribution["origin"]
+    assert assets["origin_id"] == "local.assets_origin_id"
+    assert "s3_origin_config" not in assets  # OAC, not the legacy OAI
+    # the ALB origins (the primary's, and a warm standby's) share one body
+    albs = distribution["dynamic"]["origin"]
+    assert albs["for_each"] == "local.alb_origins"
+    alb = albs["content"]["custom_origin_config"]
     assert alb["origin_protocol_policy"] == "https-only" and alb["origin_ssl_protocols"] == ["TLSv1.2"]
-    assert "s3_origin_config" not in origins["local.assets_origin_id"]  # OAC, not the legacy OAI
 
 
 def test_cloudfront_cache_policies_are_the_managed_ones_by_name():
@@ -92,10 +96,13 @@ def test_cloudfront_cache_policies_are_the_managed_ones_by_name():
     default = distribution["default_cache_behavior"]
     assert default["cache_policy_id"] == "data.aws_cloudfront_cache_policy.caching_optimized.id"
     assert default["compress"] is True
-    api = distribution["dynamic"]["ordered_cache_behavior"]["content"]
+    # one body for the ALB's behaviours: the read-only paths (GET/HEAD/OPTIONS), then the API's
+    behaviours = distribution["dynamic"]["ordered_cache_behavior"]
+    assert behaviours["for_each"] == "local.alb_behaviours"
+    api = behaviours["content"]
     assert api["cache_policy_id"] == "data.aws_cloudfront_cache_policy.caching_disabled.id"
     assert api["origin_request_policy_id"] == "data.aws_cloudfront_origin_request_policy.all_viewer_except_host.id"
-    assert api["target_origin_id"] == "local.alb_origin_id" and api["compress"] is True
+    assert api["target_origin_id"] == "ordered_cache_behavior.value.target_origin_id" and api["compress"] is True
     # the component answers these data sources in the mock provider
     assert set(BY_NAME["cdn"].mock_data) == {"aws_cloudfront_cache_policy", "aws_cloudfront_origin_request_policy"}
 
@@ -381,7 +388,7 @@ def test_origin_domain_must_not_be_an_alias(tmp_path):
 def test_service_path_outside_the_api_patterns_is_refused(tmp_path):
     project = copy_repo(tmp_path)
     edit_manifest(project, "customer-x", "prod.yaml", {"services": {"leaderboard": {"path_patterns": ["/lb/*"]}}})
-    line = line_in(project.customers_dir / "customer-x" / "prod.yaml", "path_patterns:")
+    line = line_in(project.customers_dir / "customer-x" / "prod.yaml", "path_patterns:", after="leaderboard")
     assert (f"customers/customer-x/prod.yaml:{line}: services.leaderboard.path_patterns: service 'leaderboard' "
             "path /lb/* is not under any cdn.api_path_patterns") in render_error(project)
 
@@ -414,8 +421,11 @@ def test_geo_restriction_needs_countries(tmp_path):
 # --- DNS records (dns.hosted_zone_id) ---------------------------------------------------------------
 
 
-def test_hosted_zone_creates_alias_records_for_the_origin_and_the_cdn_aliases(tree):
-    inputs = unit_inputs(tree, "prod", "dns_records")
+def test_hosted_zone_creates_alias_records_for_the_origin_and_the_cdn_aliases(tmp_path):
+    # without a warm standby (with one: tests/test_standby_edge.py)
+    project = copy_repo(tmp_path)
+    edit_manifest(project, "customer-x", "prod.yaml", {"standby": {"enabled": False}})
+    inputs = unit_inputs(render_tree(project), "prod", "dns_records")
     assert inputs["zone_id"] == "Z04712345ABCDEFGHIJKL"  # customers/customer-x/prod.yaml
     alb = {"target_dns_name": "dependency.alb.outputs.alb_dns_name",
            "target_zone_id": "dependency.alb.outputs.alb_zone_id", "evaluate_target_health": True}
@@ -444,9 +454,10 @@ def test_custom_aliases_each_get_a_and_aaaa(tmp_path):
                   {"cdn": {"aliases": ["customer-x.example.com", "play.customer-x.example.com"],
                            "origin_domain": "api-origin.customer-x.example.com"}})
     records = unit_inputs(render_tree(project), "prod", "dns_records")["records"]
-    assert sorted(records) == ["api-origin.customer-x.example.com-A", "customer-x.example.com-A",
+    assert sorted(records) == ["api-origin.customer-x.example.com-A", "api-origin.customer-x.example.com-A-secondary",
+                               "customer-x.example.com-A",
                                "customer-x.example.com-AAAA", "play.customer-x.example.com-A",
-                               "play.customer-x.example.com-AAAA"]
+                               "play.customer-x.example.com-AAAA", "standby-api-origin.customer-x.example.com-A"]
 
 
 def test_without_the_cdn_the_domain_points_at_the_alb(tmp_path):

@@ -14,6 +14,13 @@ Ownership across units:
   the key policy cannot name the distribution (aws:SourceArn) and instead limits the service to
   this account (aws:SourceAccount), via ``kms_service_principals``. Accepted: only CloudFront
   distributions of this account, which the account controls anyway, can use that grant.
+- Warm standby (generator/standby.py): the cdn and dns_records units stay in the primary tree and
+  serve both regions. CloudFront gets the standby ALB as a second origin (``standby-<origin name>``)
+  and an origin group (primary ALB first) for the read-only API paths, the only behaviours an origin
+  group may serve (GET/HEAD/OPTIONS); the read-write API stays on the origin name, which Route 53
+  fails over to the standby ALB by health check when ``dns.hosted_zone_id`` is set. The standby's
+  waf unit protects only its ALB (REGIONAL) until promotion; promoted, it also owns the CLOUDFRONT
+  web ACL and the primary's waf unit leaves with the rest of the primary region.
 - CloudFront access logs go to the log bucket through CloudFront standard logging v2 (CloudWatch
   Logs vended delivery), which the log bucket grants by policy under ``CLOUDFRONT_LOG_PREFIX``; the
   legacy ACL-based logging would need ACLs switched back on in the log bucket.
@@ -48,6 +55,13 @@ CLOUDFRONT_RESPONSE_CODES = (200, *CLOUDFRONT_ERROR_CODES)
 #: AWS managed rule groups every web ACL runs (the anonymous IP list is optional)
 MANAGED_RULE_GROUPS = ("AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet",
                        "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet")
+
+#: primary-ALB status codes on which CloudFront retries a read-only request on the standby's ALB
+#: (connection errors and timeouts fail over without being listed)
+ORIGIN_FAILOVER_STATUS_CODES = (500, 502, 503, 504)
+#: Route 53 health checks of the ALBs behind the failover records: seconds between checks, and the
+#: consecutive failures that make an ALB unhealthy (90 s until the standby answers)
+HEALTH_CHECK_INTERVAL, HEALTH_CHECK_FAILURES = 30, 3
 
 # --- cdn ----------------------------------------------------------------------------------------
 
@@ -109,7 +123,10 @@ class CdnSettings(StrictModel):
                     "at the ALB: fgen creates the alias record when dns.hosted_zone_id is set, otherwise the "
                     "customer does (see the cdn unit's origin_dns_record output). dns.certificate_arn (the "
                     "ALB certificate) must cover it: CloudFront checks the origin's certificate against this "
-                    "name.")
+                    "name. With a warm standby the standby's certificate (standby.certificate_arn) must cover it "
+                    "as well (Route 53 fails it over to the standby ALB), and standby-<origin_domain>, the name "
+                    "CloudFront reaches the standby ALB by directly (its first label prefixed with 'standby-', "
+                    "e.g. standby-origin.<dns.domain>; a wildcard certificate for the parent covers both).")
     price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = Field(
         description="Edge locations: PriceClass_100 (North America, Europe), PriceClass_200 (+ Asia, Middle "
                     "East, Africa) or PriceClass_All (every location, lowest latency everywhere).")
@@ -120,6 +137,14 @@ class CdnSettings(StrictModel):
         min_length=1, max_length=20,
         description="Paths CloudFront sends to the ALB uncached (API, websockets); every service's "
                     "path_patterns must fall under one. Everything else comes from the assets bucket.")
+    read_only_path_patterns: list[PathPattern] = Field(
+        default_factory=list, max_length=10,
+        description="API paths CloudFront sends to the ALB uncached for GET, HEAD and OPTIONS only (reads: game "
+                    "configuration, leaderboards); other methods get 403. Each must fall under an "
+                    "api_path_patterns entry, which it takes precedence over. With a warm standby these paths "
+                    "fail over to the standby's ALB within the request (CloudFront origin group, on "
+                    "500/502/503/504 or a connection error): origin groups only serve GET/HEAD/OPTIONS, so the "
+                    "read-write API fails over by DNS instead.")
     custom_error_responses: list[ErrorResponseSettings] = Field(
         default_factory=list, max_length=11,
         description="Error pages served from the assets bucket, one per origin error code.")
@@ -147,9 +172,22 @@ class CdnSettings(StrictModel):
                              f"{len(self.geo_restriction_countries)} countries)")
         if len(set(self.api_path_patterns)) != len(self.api_path_patterns):
             raise ValueError("api_path_patterns lists a pattern more than once")
+        if len(set(self.read_only_path_patterns)) != len(self.read_only_path_patterns):
+            raise ValueError("read_only_path_patterns lists a pattern more than once")
+        both = sorted(set(self.read_only_path_patterns) & set(self.api_path_patterns))
+        if both:
+            raise ValueError(f"{', '.join(both)} is in both read_only_path_patterns and api_path_patterns; a path is "
+                             "either read-only or read-write (CloudFront allows one behaviour per pattern)")
         if self.aliases is not None and len(set(self.aliases)) != len(self.aliases):
             raise ValueError("aliases lists a name more than once")
         return self
+
+
+def _has_standby(env: EnvContext) -> bool:
+    """A primary context whose environment has a warm standby, from its manifest (component checks run
+    before the standby's context exists)."""
+    standby = getattr(env.manifest, "standby", None)
+    return not env.is_standby and bool(standby is not None and standby.enabled)
 
 
 def _under(name: str, domain: str) -> bool:
@@ -193,10 +231,31 @@ class Cdn(Component):
         s: CdnSettings = self.settings(env)
         return s.origin_domain or f"origin.{env.manifest.dns.domain}"
 
+    def standby_origin(self, env: EnvContext) -> EnvContext | None:
+        """The standby whose ALB is the second member of the origin group: a primary context's standby
+        until it is promoted (promoted, its ALB is the only ALB origin, reached by the origin name)."""
+        standby = env.standby_env
+        if standby is None or env.promoted or not standby.renders("alb"):
+            return None
+        return standby
+
+    def standby_origin_domain(self, env: EnvContext) -> str:
+        """The name CloudFront reaches the standby's ALB by: the origin name's first label prefixed
+        ``standby-``, so one wildcard certificate for the parent domain covers both names."""
+        return f"standby-{self.origin_domain(env)}"
+
     def summary(self, env: EnvContext) -> dict[str, Any]:
         s: CdnSettings = self.settings(env)
-        return {"CDN": f"CloudFront, {s.price_class}", "CDN aliases": ", ".join(self.aliases(env)),
-                "CDN origin for the ALB": self.origin_domain(env)}
+        summary = {"CDN": f"CloudFront, {s.price_class}", "CDN aliases": ", ".join(self.aliases(env)),
+                   "CDN origin for the ALB": self.origin_domain(env)}
+        if s.read_only_path_patterns:
+            summary["CDN read-only API paths (GET/HEAD/OPTIONS)"] = ", ".join(s.read_only_path_patterns)
+        standby = self.standby_origin(env)
+        if standby is not None:
+            codes = "/".join(str(c) for c in ORIGIN_FAILOVER_STATUS_CODES)
+            summary["CDN origin failover"] = (f"read-only paths to the standby ALB in {standby.region} "
+                                              f"({self.standby_origin_domain(env)}) on {codes} or a connection error")
+        return summary
 
     def check(self, env: EnvContext) -> list[Problem]:
         s: CdnSettings = self.settings(env)
@@ -234,6 +293,15 @@ class Cdn(Component):
                                                 f"service '{name}' path {pattern} is not under any "
                                                 f"cdn.api_path_patterns ({', '.join(s.api_path_patterns)}), so "
                                                 "CloudFront would look it up in the assets bucket; add a pattern"))
+        for index, pattern in enumerate(s.read_only_path_patterns):
+            if not any(fnmatch.fnmatchcase(pattern, api) for api in s.api_path_patterns):
+                problems.append(env.problem(("cdn", "read_only_path_patterns", index),
+                                            f"read-only path {pattern} is not under any cdn.api_path_patterns "
+                                            f"({', '.join(s.api_path_patterns)}): only API paths go to the ALB"))
+        if _has_standby(env) and len(origin.split(".")[0]) > 63 - len("standby-"):
+            problems.append(env.problem(("cdn", "origin_domain"),
+                                        f"the standby's origin name standby-{origin} would have a first label longer "
+                                        "than 63 characters; shorten origin_domain's first label"))
         for index, response in enumerate(s.custom_error_responses):
             if any(fnmatch.fnmatchcase(response.response_page_path, api) for api in s.api_path_patterns):
                 problems.append(env.problem(("cdn", "custom_error_responses", index, "response_page_path"),
@@ -254,7 +322,44 @@ class Cdn(Component):
             expect_set(f"{cf}.aliases", self.aliases(env), "cdn: the distribution must answer cdn.aliases"),
             expect(f"{cf}.web_acl_id", waf, "cdn: the distribution must be protected by the WAF's CloudFront web ACL"),
             expect(f"{cf}.price_class", s.price_class, f"cdn: price class must be {s.price_class} (cdn.price_class)"),
+            Assertion(f"one(one({cf}.restrictions).geo_restriction).restriction_type == "
+                      f"{hcl_value(s.geo_restriction_type)} && sort(one(one({cf}.restrictions).geo_restriction)"
+                      f".locations) == sort({hcl_value(sorted(s.geo_restriction_countries))})",
+                      "cdn: the geo restriction must be cdn.geo_restriction_type over cdn.geo_restriction_countries"),
             *self._header_assertions(s.security_headers),
+            *self._failover_assertions(env, s),
+        ]
+
+    def _failover_assertions(self, env: EnvContext, s: CdnSettings) -> list[Assertion]:
+        """The origin group: both ALBs, the primary first, on the read-only paths only; without a
+        standby (or promoted) none, and the one ALB origin is the ALB this environment serves from."""
+        cf = "aws_cloudfront_distribution.this"
+        result = [
+            expect("var.alb_dns_name", env.out("alb", "alb_dns_name"),
+                   "cdn: the origin name must point at the ALB this environment serves from (the standby's once "
+                   "promoted)"),
+        ]
+        standby = self.standby_origin(env)
+        if standby is None:
+            return result + [expect(f"length({cf}.origin_group)", 0,
+                                    "cdn: no origin group without a (not yet promoted) warm standby")]
+        group = f"one({cf}.origin_group)"
+        origins = f"{{for o in {cf}.origin : o.origin_id => o.domain_name}}"
+        read_only = f"[for b in {cf}.ordered_cache_behavior : b.path_pattern if b.target_origin_id == \"alb-failover\"]"
+        return result + [
+            Assertion(f'[for m in {group}.member : m.origin_id] == ["alb", "alb-standby"] && '
+                      f'{origins}["alb"] == {hcl_value(self.origin_domain(env))} && '
+                      f'{origins}["alb-standby"] == {hcl_value(self.standby_origin_domain(env))}',
+                      "cdn: the origin group must list the primary ALB's origin first and the standby ALB's second"),
+            expect("var.standby_alb_dns_name", standby.out("alb", "alb_dns_name"),
+                   "cdn: the standby origin name must point at the standby's ALB"),
+            expect_set(f"one({group}.failover_criteria).status_codes", list(ORIGIN_FAILOVER_STATUS_CODES),
+                       "cdn: the origin group must fail over on 500, 502, 503 and 504"),
+            expect_set(read_only, list(s.read_only_path_patterns),
+                       "cdn: the read-only paths (cdn.read_only_path_patterns), and only they, must use the origin group"),
+            Assertion(f"alltrue([for b in {cf}.ordered_cache_behavior : length(setsubtract(b.allowed_methods, "
+                      f'["GET", "HEAD", "OPTIONS"])) == 0 if b.target_origin_id == "alb-failover"])',
+                      "cdn: a behaviour on the origin group must allow only GET, HEAD and OPTIONS"),
         ]
 
     @staticmethod
@@ -300,6 +405,15 @@ class Cdn(Component):
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: CdnSettings = self.settings(env)
         m = env.manifest
+        # the inputs an environment without read-only paths or a standby does not use stay out
+        edge: dict[str, Any] = {}
+        if s.read_only_path_patterns:
+            edge["read_only_path_patterns"] = list(s.read_only_path_patterns)
+        standby = self.standby_origin(env)
+        if standby is not None:
+            edge.update(standby_alb_origin_domain=self.standby_origin_domain(env),
+                        standby_alb_dns_name=standby.out("alb", "alb_dns_name"),
+                        origin_failover_status_codes=list(ORIGIN_FAILOVER_STATUS_CODES))
         return {
             "name": env.prefix,
             "comment": f"{m.customer.display_name} ({env.name})"[:128],
@@ -313,6 +427,7 @@ class Cdn(Component):
             "alb_origin_domain": self.origin_domain(env),
             "alb_dns_name": env.out("alb", "alb_dns_name"),
             "api_path_patterns": list(s.api_path_patterns),
+            **edge,
             "web_acl_arn": env.out("waf", "cloudfront_web_acl_arn") if env.enabled("waf") else None,
             "custom_error_responses": [r.model_dump() for r in s.custom_error_responses],
             "geo_restriction_type": s.geo_restriction_type,
@@ -339,28 +454,82 @@ class DnsRecords(Component):
     """Alias records in the customer's hosted zone, present when ``dns.hosted_zone_id`` is set.
 
     Without a zone id the customer keeps creating the records by hand (the cdn unit's
-    ``origin_dns_record`` output says which); with one, fgen owns them.
+    ``origin_dns_record`` and ``standby_origin_dns_record`` outputs say which); with one, fgen owns them.
+    With a warm standby the origin name is a PRIMARY/SECONDARY failover pair, each record tied to a
+    Route 53 health check of its ALB; promoted, the PRIMARY record is the standby's ALB.
     """
 
     name = "dns_records"
     standby = "shared"
     module = "dns_records"
     description = ("Route 53 alias records in the customer's hosted zone (dns.hosted_zone_id): the CDN origin "
-                   "name to the ALB, the CDN aliases to the distribution; without the CDN, dns.domain to the ALB.")
-    mock_outputs = {"record_names": {"origin.example.com-A": "origin.example.com"}}
+                   "name to the ALB, the CDN aliases to the distribution; without the CDN, dns.domain to the ALB; "
+                   "with a warm standby, failover records with health checks of both ALBs.")
+    mock_outputs = {"record_names": {"origin.example.com-A": "origin.example.com"}, "health_check_ids": {}}
 
     def enabled(self, env: EnvContext) -> bool:
         return env.manifest.dns.hosted_zone_id is not None
 
+    @staticmethod
+    def _alb(context: EnvContext) -> dict[str, Any]:
+        """An alias of the ALB ``context`` serves from (the standby's: ``standby/alb``)."""
+        return {"target_dns_name": context.out("alb", "alb_dns_name"),
+                "target_zone_id": context.out("alb", "alb_zone_id"), "evaluate_target_health": True}
+
+    def failover_albs(self, env: EnvContext) -> list[tuple[str, EnvContext]]:
+        """The ALBs behind the failover records, PRIMARY first, by health check key: the primary's and the
+        standby's; promoted, the standby's alone (the primary region's ALB has left the tree). Empty
+        without a standby."""
+        standby = env.standby_env
+        if standby is None or not standby.renders("alb"):
+            return []
+        if env.promoted:
+            return [("standby-alb", standby)]
+        return [("alb", env), ("standby-alb", standby)]
+
+    def health_check_path(self, env: EnvContext) -> str:
+        """The path Route 53 requests on each ALB: the health path of the first critical service (else the
+        first service), under its first path prefix, since the ALB forwards only the services' paths (e.g.
+        /api/auth/* and /health -> /api/auth/health). The service must answer its health path there too."""
+        services = enabled_services(env)
+        ordered = [s for s in services.values() if s.critical] + [s for s in services.values() if not s.critical]
+        for service in ordered:
+            for pattern in service.path_patterns:
+                prefix = pattern[:-2] if pattern.endswith("/*") else None
+                if prefix is not None and not any(c in prefix for c in "*?"):
+                    return prefix + service.health_check_path
+        return "/"
+
+    def health_checks(self, env: EnvContext) -> dict[str, dict[str, Any]]:
+        checks = {}
+        path = self.health_check_path(env)
+        for key, context in self.failover_albs(env):
+            checks[key] = {"name": f"{context.prefix}-alb", "fqdn": context.out("alb", "alb_dns_name"), "resource_path": path,
+                           "request_interval": HEALTH_CHECK_INTERVAL, "failure_threshold": HEALTH_CHECK_FAILURES}
+        return checks
+
     def records(self, env: EnvContext) -> dict[str, dict[str, Any]]:
-        alb = {"target_dns_name": env.out("alb", "alb_dns_name"), "target_zone_id": env.out("alb", "alb_zone_id"),
-               "evaluate_target_health": True}
+        alb = self._alb(env)
         if not env.enabled("cdn"):
             domain = env.manifest.dns.domain
             return {_record_key(domain, "A"): {"name": domain, "type": "A", **alb}}
         cdn: Cdn = env.components["cdn"]  # type: ignore[assignment]
         origin = cdn.origin_domain(env)
-        records = {_record_key(origin, "A"): {"name": origin, "type": "A", **alb}}
+        failover = self.failover_albs(env)
+        if not failover:
+            records = {_record_key(origin, "A"): {"name": origin, "type": "A", **alb}}
+        else:
+            # the PRIMARY keeps the single record's key: the switch to failover updates it in place
+            records = {}
+            for index, (key, context) in enumerate(failover):
+                role = ("primary", "secondary")[index]
+                records[_record_key(origin, "A") + ("" if index == 0 else f"-{role}")] = {
+                    "name": origin, "type": "A", **self._alb(context), "failover": role.upper(),
+                    "set_identifier": role, "health_check": key}
+        standby = cdn.standby_origin(env)
+        if standby is not None:
+            name = cdn.standby_origin_domain(env)
+            records[_record_key(name, "A")] = {"name": name, "type": "A", **self._alb(standby)}
         # the distribution is dual-stack (is_ipv6_enabled), so each alias gets A and AAAA
         distribution = {"target_dns_name": env.out("cdn", "distribution_domain_name"),
                         "target_zone_id": env.out("cdn", "distribution_hosted_zone_id"),
@@ -370,16 +539,72 @@ class DnsRecords(Component):
                 records[_record_key(alias, rtype)] = {"name": alias, "type": rtype, **distribution}
         return records
 
+    def check(self, env: EnvContext) -> list[Problem]:
+        # checks run before the standby's context is derived: ask the manifest
+        if not _has_standby(env) or not self.enabled(env) or not env.enabled("alb"):
+            return []
+        problems = []
+        if getattr(getattr(env.manifest, "alb", None), "ingress", None) == "cloudfront":
+            problems.append(env.problem(("alb", "ingress"),
+                                        "alb.ingress 'cloudfront' lets only CloudFront reach the ALBs, so the Route 53 "
+                                        "health checks of the standby's failover records would always fail and move "
+                                        "traffic to the standby; use alb.ingress: internet with a standby and "
+                                        "dns.hosted_zone_id"))
+        if self.health_check_path(env) == "/":
+            problems.append(env.problem(("services",),
+                                        "no enabled service has a path pattern ending in /* under which Route 53 "
+                                        "could request its health_check_path through the ALB (the failover "
+                                        "records' health checks); give a service such a pattern"))
+        return problems
+
     def mocks(self, env: EnvContext) -> dict[str, Any]:
-        return {"record_names": {key: r["name"] for key, r in self.records(env).items()}}
+        return {"record_names": {key: r["name"] for key, r in self.records(env).items()},
+                "health_check_ids": {key: f"abcdef01-2345-6789-abcd-ef012345678{i}"
+                                     for i, key in enumerate(self.health_checks(env))}}
 
     def summary(self, env: EnvContext) -> dict[str, Any]:
         names = sorted({r["name"] for r in self.records(env).values()})
-        return {"DNS alias records (Route 53)": f"{env.manifest.dns.hosted_zone_id}: {', '.join(names)}"}
+        summary = {"DNS alias records (Route 53)": f"{env.manifest.dns.hosted_zone_id}: {', '.join(names)}"}
+        failover = self.failover_albs(env)
+        if failover:
+            pair = " / ".join(f"{role} {context.region}" for role, (_, context) in zip(("PRIMARY", "SECONDARY"), failover))
+            summary["DNS failover (Route 53 health checks)"] = (f"{pair}, HTTPS {self.health_check_path(env)} every "
+                                                                f"{HEALTH_CHECK_INTERVAL} s")
+        return summary
 
+    def assertions(self, env: EnvContext) -> list[Assertion]:
+        """Failover records pair PRIMARY and SECONDARY with the health checks of their ALBs."""
+        failover = self.failover_albs(env)
+        records = "aws_route53_record.this"
+        checks = "aws_route53_health_check.this"
+        if not failover:
+            return [expect(f"length({checks})", 0, "dns_records: health checks only with a warm standby"),
+                    Assertion(f"alltrue([for r in {records} : length(r.failover_routing_policy) == 0])",
+                              "dns_records: failover records only with a warm standby")]
+        result = []
+        failover_records = [(key, r) for key, r in self.records(env).items() if "failover" in r]
+        for (key, record), (check, context) in zip(failover_records, failover):
+            ref = context.out
+            r, c = f"{records}[{hcl_value(key)}]", f"{checks}[{hcl_value(check)}]"
+            result += [
+                Assertion(f"one({r}.failover_routing_policy).type == {hcl_value(record['failover'])} && "
+                          f"{r}.health_check_id == {c}.id && one({r}.alias).name == "
+                          f"{hcl_value(ref('alb', 'alb_dns_name'))} && one({r}.alias).evaluate_target_health == true",
+                          f"dns_records: {record['name']} {record['failover']} must alias the {context.region} ALB "
+                          "with its health check"),
+                Assertion(f'{c}.type == "HTTPS" && {c}.port == 443 && {c}.fqdn == {hcl_value(ref("alb", "alb_dns_name"))} '
+                          f"&& {c}.resource_path == {hcl_value(self.health_check_path(env))}",
+                          f"dns_records: the {context.region} ALB must be health checked over HTTPS on its own name"),
+            ]
+        roles = [r["failover"] for _, r in failover_records]
+        result.append(expect_set(f"[for r in {records} : one(r.failover_routing_policy).type if "
+                                 "length(r.failover_routing_policy) > 0]", roles,
+                                 "dns_records: the origin name's failover records must be " + " and ".join(roles)))
+        return result
 
     def names(self, env: EnvContext) -> list[NamedResource]:
-        # a record name and type exists once per hosted zone (zone ids are unique worldwide)
+        # a record name, type and set identifier exist once per hosted zone (zone ids are unique worldwide);
+        # health checks have no name AWS keeps unique
         zone = env.manifest.dns.hosted_zone_id
         cdn = env.manifest.cdn
         names = []
@@ -391,12 +616,18 @@ class DnsRecords(Component):
                     key = ("cdn", "aliases")
                 elif not is_alias and cdn.origin_domain is not None:
                     key = ("cdn", "origin_domain")
-            names.append(NamedResource("global", "Route 53 record", f"{record['name']} {record['type']} in zone {zone}",
+            identifier = f" ({record['set_identifier']})" if "set_identifier" in record else ""
+            names.append(NamedResource("global", "Route 53 record",
+                                       f"{record['name']} {record['type']}{identifier} in zone {zone}",
                                        key, f"{env.name}.{env.manifest.dns.domain}"))
         return names
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
-        return {"zone_id": env.manifest.dns.hosted_zone_id, "records": self.records(env)}
+        inputs = {"zone_id": env.manifest.dns.hosted_zone_id, "records": self.records(env)}
+        checks = self.health_checks(env)
+        if checks:
+            inputs["health_checks"] = checks
+        return inputs
 
 
 # --- waf ----------------------------------------------------------------------------------------
@@ -449,22 +680,30 @@ class Waf(Component):
         "regional_log_group_name": "aws-waf-logs-mock-regional",
     }
 
+    @staticmethod
+    def cloudfront_acl(env: EnvContext) -> bool:
+        """Whether this context's waf unit owns the CLOUDFRONT web ACL: with a CDN, in the primary; a
+        standby's only once promoted (until then it protects its own ALB, REGIONAL, and the
+        distribution keeps the primary's ACL)."""
+        return env.enabled("cdn") and (not env.is_standby or env.promoted)
+
     def summary(self, env: EnvContext) -> dict[str, Any]:
         s: WafSettings = self.settings(env)
-        scopes = "CloudFront + ALB" if env.enabled("cdn") else "ALB"
+        scopes = "CloudFront + ALB" if self.cloudfront_acl(env) else "ALB"
         return {"WAF": scopes,
                 "WAF rate limit per IP (all / login)": f"{s.rate_limit} / {s.login_rate_limit} "
                                                        f"per {s.rate_limit_window_sec} s",
                 "WAF geo blocking": ", ".join(s.blocked_countries) or "none"}
 
     def log_group_names(self, env: EnvContext) -> list[str]:
-        scopes = ["regional"] + (["cloudfront"] if env.enabled("cdn") else [])
+        scopes = ["regional"] + (["cloudfront"] if self.cloudfront_acl(env) else [])
         return [f"aws-waf-logs-{env.prefix}-{scope}" for scope in scopes]
 
     def assertions(self, env: EnvContext) -> list[Assertion]:
         s: WafSettings = self.settings(env)
         # the ACLs live in the module's modules/acl calls; their web_acl outputs carry the planned rules
-        acls = ["module.regional.web_acl"] + (["module.cloudfront[0].web_acl"] if env.enabled("cdn") else [])
+        cloudfront = self.cloudfront_acl(env)
+        acls = ["module.regional.web_acl"] + (["module.cloudfront[0].web_acl"] if cloudfront else [])
 
         def limit(acl: str, rule: str) -> str:
             return (f"one([for r in {acl}.rule : one(one(r.statement).rate_based_statement).limit "
@@ -481,8 +720,12 @@ class Waf(Component):
             ]
         retention = env.manifest.logging.retention_days
         result += [
-            expect("length(module.cloudfront)", 1 if env.enabled("cdn") else 0,
-                   "waf: a CloudFront web ACL exactly when the CDN is enabled"),
+            expect("length(module.cloudfront)", 1 if cloudfront else 0,
+                   "waf: a CloudFront web ACL exactly when the CDN is enabled (in a standby: once promoted)"),
+            Assertion(f'module.regional.web_acl.scope == "REGIONAL" && aws_wafv2_web_acl_association.alb.resource_arn '
+                      f'== {hcl_value(env.out("alb", "alb_arn"))} && aws_wafv2_web_acl_association.alb.web_acl_arn == '
+                      "module.regional.web_acl_arn",
+                      f"waf: the REGIONAL web ACL must be associated with the ALB in {env.region}"),
             log_groups("waf", "[module.regional.log_group]", retention, env.out("kms", "key_arn")),
             log_groups("waf", "module.cloudfront[*].log_group", retention, None),
         ]
@@ -494,7 +737,7 @@ class Waf(Component):
         names = [NamedResource("account-region", "WAF web ACL (regional)", regional, ()),
                  NamedResource("account-region", "CloudWatch log group", f"aws-waf-logs-{regional}", ()),
                  NamedResource("account-region", "CloudWatch Logs resource policy", f"{regional}-waf-logs", ())]
-        if env.enabled("cdn"):  # the CLOUDFRONT scope lives in us-east-1
+        if self.cloudfront_acl(env):  # the CLOUDFRONT scope lives in us-east-1
             us = "us-east-1"
             names += [NamedResource("account-region", "WAF web ACL (CloudFront)", cloudfront, (), region=us),
                       NamedResource("account-region", "CloudWatch log group", f"aws-waf-logs-{cloudfront}", (),
@@ -508,7 +751,7 @@ class Waf(Component):
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: WafSettings = self.settings(env)
-        cdn = env.enabled("cdn")
+        cdn = self.cloudfront_acl(env)
         return {
             "name": env.prefix,
             "create_cloudfront_acl": cdn,

@@ -197,9 +197,16 @@ module "cdn" {
   frame_options                      = var.cdn.frame_options
   referrer_policy                    = var.cdn.referrer_policy
   content_security_policy            = var.cdn.content_security_policy
+  read_only_path_patterns            = var.cdn.read_only_path_patterns
+  standby_alb_origin_domain          = var.cdn.standby_alb_origin_domain
+  standby_alb_dns_name = one(concat(
+    [for _ in [1] : one(module.standby__alb[*].alb_dns_name) if var.from_outputs["cdn.standby_alb_dns_name"]],
+    [for _ in [1] : var.cdn.standby_alb_dns_name if !var.from_outputs["cdn.standby_alb_dns_name"]],
+  ))
+  origin_failover_status_codes = var.cdn.origin_failover_status_codes
 }
 
-# Route 53 alias records in the customer's hosted zone (dns.hosted_zone_id): the CDN origin name to the ALB, the CDN aliases to the distribution; without the CDN, dns.domain to the ALB.
+# Route 53 alias records in the customer's hosted zone (dns.hosted_zone_id): the CDN origin name to the ALB, the CDN aliases to the distribution; without the CDN, dns.domain to the ALB; with a warm standby, failover records with health checks of both ALBs.
 module "dns_records" {
   source = "./modules/dns_records"
   count  = var.enabled.dns_records ? 1 : 0
@@ -210,6 +217,14 @@ module "dns_records" {
       target_dns_name = module.alb.alb_dns_name
       target_zone_id  = module.alb.alb_zone_id
     })
+    "origin.customer-x.example.com-A-secondary" = merge(var.dns_records.records["origin.customer-x.example.com-A-secondary"], {
+      target_dns_name = one(module.standby__alb[*].alb_dns_name)
+      target_zone_id  = one(module.standby__alb[*].alb_zone_id)
+    })
+    "standby-origin.customer-x.example.com-A" = merge(var.dns_records.records["standby-origin.customer-x.example.com-A"], {
+      target_dns_name = one(module.standby__alb[*].alb_dns_name)
+      target_zone_id  = one(module.standby__alb[*].alb_zone_id)
+    })
     "customer-x.example.com-A" = merge(var.dns_records.records["customer-x.example.com-A"], {
       target_dns_name = module.cdn.distribution_domain_name
       target_zone_id  = module.cdn.distribution_hosted_zone_id
@@ -217,6 +232,14 @@ module "dns_records" {
     "customer-x.example.com-AAAA" = merge(var.dns_records.records["customer-x.example.com-AAAA"], {
       target_dns_name = module.cdn.distribution_domain_name
       target_zone_id  = module.cdn.distribution_hosted_zone_id
+    })
+  })
+  health_checks = merge(var.dns_records.health_checks, {
+    alb = merge(var.dns_records.health_checks.alb, {
+      fqdn = module.alb.alb_dns_name
+    })
+    standby-alb = merge(var.dns_records.health_checks["standby-alb"], {
+      fqdn = one(module.standby__alb[*].alb_dns_name)
     })
   })
 }

@@ -227,24 +227,29 @@ variable "cdn" {
       response_page_path = string
       ttl                = number
     }))
-    geo_restriction_type      = string
-    geo_restriction_locations = list(string)
-    log_prefix                = string
-    log_output_format         = string
-    hsts_max_age_seconds      = number
-    hsts_include_subdomains   = bool
-    hsts_preload              = bool
-    frame_options             = string
-    referrer_policy           = string
-    content_security_policy   = string
+    geo_restriction_type         = string
+    geo_restriction_locations    = list(string)
+    log_prefix                   = string
+    log_output_format            = string
+    hsts_max_age_seconds         = number
+    hsts_include_subdomains      = bool
+    hsts_preload                 = bool
+    frame_options                = string
+    referrer_policy              = string
+    content_security_policy      = string
+    read_only_path_patterns      = list(string)
+    standby_alb_origin_domain    = string
+    standby_alb_dns_name         = any
+    origin_failover_status_codes = list(number)
   })
 }
 
 variable "dns_records" {
   description = "Inputs of module dns_records that are values, not other modules' outputs; null where the environment has no dns_records."
   type = object({
-    zone_id = string
-    records = any
+    zone_id       = string
+    records       = any
+    health_checks = any
   })
   default = null
 }

@@ -111,6 +111,55 @@ variable "api_path_patterns" {
   }
 }
 
+variable "read_only_path_patterns" {
+  description = "Path patterns routed to the ALB uncached for GET, HEAD and OPTIONS only (read-only API); they take precedence over api_path_patterns and, with a standby, fail over to it."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.read_only_path_patterns) <= 10 && alltrue([for p in var.read_only_path_patterns : can(regex("^/[A-Za-z0-9_\\-.*$/~\"'@:+?&=]{0,254}$", p))])
+    error_message = "read_only_path_patterns must be at most 10 CloudFront path patterns starting with '/'."
+  }
+
+  validation {
+    condition     = length(setintersection(var.read_only_path_patterns, var.api_path_patterns)) == 0
+    error_message = "A path pattern is either read-only or read-write: read_only_path_patterns must not repeat api_path_patterns."
+  }
+}
+
+variable "standby_alb_origin_domain" {
+  description = "DNS name CloudFront uses to reach the warm standby's ALB over HTTPS (it must resolve to that ALB and be covered by its certificate); null: no standby, no origin group."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.standby_alb_origin_domain == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", coalesce(var.standby_alb_origin_domain, "-")))
+    error_message = "standby_alb_origin_domain must be a lowercase DNS name, or null."
+  }
+
+  validation {
+    condition     = var.standby_alb_origin_domain != var.alb_origin_domain
+    error_message = "The standby ALB needs a name of its own: an origin group's two origins must differ."
+  }
+}
+
+variable "standby_alb_dns_name" {
+  description = "The standby ALB's own DNS name (target of the standby_alb_origin_domain record); null without a standby."
+  type        = string
+  default     = null
+}
+
+variable "origin_failover_status_codes" {
+  description = "Status codes from the primary ALB on which CloudFront retries a read-only request on the standby ALB (connection errors and timeouts always fail over)."
+  type        = list(number)
+  default     = [500, 502, 503, 504]
+
+  validation {
+    condition     = length(var.origin_failover_status_codes) >= 1 && alltrue([for c in var.origin_failover_status_codes : contains([400, 403, 404, 416, 500, 502, 503, 504], c)])
+    error_message = "origin_failover_status_codes must be codes CloudFront can fail over on: 400, 403, 404, 416, 500, 502, 503, 504."
+  }
+}
+
 variable "web_acl_arn" {
   description = "ARN of the CLOUDFRONT-scope WAFv2 web ACL; null for none."
   type        = string

@@ -51,6 +51,7 @@ from_outputs = {
   "account_baseline.kms_key_arn"        = false
   "alb.test_listener"                   = false
   "audit.data_event_bucket_arns"        = false
+  "cdn.standby_alb_dns_name"            = false
 }
 
 kms = {
@@ -217,25 +218,29 @@ waf = {
 }
 
 cdn = {
-  name                      = "customer-x-dev"
-  comment                   = "Customer X Fantasy Leagues (dev)"
-  aliases                   = ["dev.customer-x.example.com"]
-  acm_certificate_arn       = "arn:aws:acm:us-east-1:111111111111:certificate/2f3e4d5c-6b7a-4899-8a1b-2c3d4e5f6a7b"
-  price_class               = "PriceClass_100"
-  default_root_object       = "index.html"
-  alb_origin_domain         = "origin.dev.customer-x.example.com"
-  api_path_patterns         = ["/api/*", "/ws/*"]
-  custom_error_responses    = []
-  geo_restriction_type      = "none"
-  geo_restriction_locations = []
-  log_prefix                = "cloudfront"
-  log_output_format         = "w3c"
-  hsts_max_age_seconds      = 31536000
-  hsts_include_subdomains   = true
-  hsts_preload              = false
-  frame_options             = "DENY"
-  referrer_policy           = "strict-origin-when-cross-origin"
-  content_security_policy   = null
+  name                         = "customer-x-dev"
+  comment                      = "Customer X Fantasy Leagues (dev)"
+  aliases                      = ["dev.customer-x.example.com"]
+  acm_certificate_arn          = "arn:aws:acm:us-east-1:111111111111:certificate/2f3e4d5c-6b7a-4899-8a1b-2c3d4e5f6a7b"
+  price_class                  = "PriceClass_100"
+  default_root_object          = "index.html"
+  alb_origin_domain            = "origin.dev.customer-x.example.com"
+  api_path_patterns            = ["/api/*", "/ws/*"]
+  custom_error_responses       = []
+  geo_restriction_type         = "none"
+  geo_restriction_locations    = []
+  log_prefix                   = "cloudfront"
+  log_output_format            = "w3c"
+  hsts_max_age_seconds         = 31536000
+  hsts_include_subdomains      = true
+  hsts_preload                 = false
+  frame_options                = "DENY"
+  referrer_policy              = "strict-origin-when-cross-origin"
+  content_security_policy      = null
+  read_only_path_patterns      = []
+  standby_alb_origin_domain    = null
+  standby_alb_dns_name         = null
+  origin_failover_status_codes = [500, 502, 503, 504]
 }
 
 rds = {

@@ -51,6 +51,7 @@ from_outputs = {
   "account_baseline.kms_key_arn"        = true
   "alb.test_listener"                   = true
   "audit.data_event_bucket_arns"        = true
+  "cdn.standby_alb_dns_name"            = true
 }
 
 kms = {
@@ -230,25 +231,29 @@ waf = {
 }
 
 cdn = {
-  name                      = "customer-x-prod"
-  comment                   = "Customer X Fantasy Leagues (prod)"
-  aliases                   = ["customer-x.example.com"]
-  acm_certificate_arn       = "arn:aws:acm:us-east-1:222222222222:certificate/0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"
-  price_class               = "PriceClass_All"
-  default_root_object       = "index.html"
-  alb_origin_domain         = "origin.customer-x.example.com"
-  api_path_patterns         = ["/api/*", "/ws/*"]
-  custom_error_responses    = []
-  geo_restriction_type      = "none"
-  geo_restriction_locations = []
-  log_prefix                = "cloudfront"
-  log_output_format         = "w3c"
-  hsts_max_age_seconds      = 31536000
-  hsts_include_subdomains   = true
-  hsts_preload              = false
-  frame_options             = "DENY"
-  referrer_policy           = "strict-origin-when-cross-origin"
-  content_security_policy   = null
+  name                         = "customer-x-prod"
+  comment                      = "Customer X Fantasy Leagues (prod)"
+  aliases                      = ["customer-x.example.com"]
+  acm_certificate_arn          = "arn:aws:acm:us-east-1:222222222222:certificate/0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"
+  price_class                  = "PriceClass_All"
+  default_root_object          = "index.html"
+  alb_origin_domain            = "origin.customer-x.example.com"
+  api_path_patterns            = ["/api/*", "/ws/*"]
+  custom_error_responses       = []
+  geo_restriction_type         = "none"
+  geo_restriction_locations    = []
+  log_prefix                   = "cloudfront"
+  log_output_format            = "w3c"
+  hsts_max_age_seconds         = 31536000
+  hsts_include_subdomains      = true
+  hsts_preload                 = false
+  frame_options                = "DENY"
+  referrer_policy              = "strict-origin-when-cross-origin"
+  content_security_policy      = null
+  read_only_path_patterns      = ["/api/leaderboard/*"]
+  standby_alb_origin_domain    = "standby-origin.customer-x.example.com"
+  standby_alb_dns_name         = null
+  origin_failover_status_codes = [500, 502, 503, 504]
 }
 
 dns_records = {
@@ -256,6 +261,22 @@ dns_records = {
   records = {
     "origin.customer-x.example.com-A" = {
       name                   = "origin.customer-x.example.com"
+      type                   = "A"
+      evaluate_target_health = true
+      failover               = "PRIMARY"
+      set_identifier         = "primary"
+      health_check           = "alb"
+    }
+    "origin.customer-x.example.com-A-secondary" = {
+      name                   = "origin.customer-x.example.com"
+      type                   = "A"
+      evaluate_target_health = true
+      failover               = "SECONDARY"
+      set_identifier         = "secondary"
+      health_check           = "standby-alb"
+    }
+    "standby-origin.customer-x.example.com-A" = {
+      name                   = "standby-origin.customer-x.example.com"
       type                   = "A"
       evaluate_target_health = true
     }
@@ -268,6 +289,20 @@ dns_records = {
       name                   = "customer-x.example.com"
       type                   = "AAAA"
       evaluate_target_health = false
+    }
+  }
+  health_checks = {
+    alb = {
+      name              = "customer-x-prod-alb"
+      resource_path     = "/api/auth/health"
+      request_interval  = 30
+      failure_threshold = 3
+    }
+    standby-alb = {
+      name              = "customer-x-prod-sb-alb"
+      resource_path     = "/api/auth/health"
+      request_interval  = 30
+      failure_threshold = 3
     }
   }
 }
@@ -951,7 +986,7 @@ standby__alb = {
 
 standby__waf = {
   name                        = "customer-x-prod-sb"
-  create_cloudfront_acl       = true
+  create_cloudfront_acl       = false
   cloudfront_log_kms_key_arn  = null
   kms_deletion_window_in_days = 30
   log_retention_days          = 400

@@ -286,3 +286,104 @@ run "refuses_an_unknown_frame_option" {
 
   expect_failures = [var.frame_options]
 }
+
+run "no_origin_group_without_a_standby" {
+  command = plan
+
+  assert {
+    condition     = length(aws_cloudfront_distribution.this.origin_group) == 0 && length(aws_cloudfront_distribution.this.origin) == 2
+    error_message = "without a standby: the assets bucket and the ALB, no origin group"
+  }
+
+  assert {
+    condition     = output.standby_origin_dns_record == null
+    error_message = "no standby record to create without a standby"
+  }
+}
+
+run "read_only_paths_without_a_standby" {
+  command = plan
+
+  variables {
+    read_only_path_patterns = ["/api/leaderboard/*"]
+  }
+
+  assert {
+    condition     = [for b in aws_cloudfront_distribution.this.ordered_cache_behavior : b.path_pattern] == ["/api/leaderboard/*", "/api/*", "/ws/*"]
+    error_message = "read-only paths come before the API patterns they fall under"
+  }
+
+  assert {
+    condition     = aws_cloudfront_distribution.this.ordered_cache_behavior[0].target_origin_id == "alb" && toset(aws_cloudfront_distribution.this.ordered_cache_behavior[0].allowed_methods) == toset(["GET", "HEAD", "OPTIONS"])
+    error_message = "without a standby the read-only paths go to the ALB, GET/HEAD/OPTIONS only"
+  }
+}
+
+run "warm_standby_origin_group" {
+  command = plan
+
+  variables {
+    read_only_path_patterns   = ["/api/leaderboard/*"]
+    standby_alb_origin_domain = "standby-origin.dev.acme.example.com"
+    standby_alb_dns_name      = "acme-dev-standby-987654321.eu-central-1.elb.amazonaws.com"
+  }
+
+  assert {
+    condition     = [for m in one(aws_cloudfront_distribution.this.origin_group).member : m.origin_id] == ["alb", "alb-standby"]
+    error_message = "the origin group lists the primary ALB first, the standby's second"
+  }
+
+  assert {
+    condition     = toset(one(one(aws_cloudfront_distribution.this.origin_group).failover_criteria).status_codes) == toset([500, 502, 503, 504])
+    error_message = "the group fails over on 500, 502, 503 and 504 by default"
+  }
+
+  assert {
+    condition = one([
+      for o in aws_cloudfront_distribution.this.origin : o.domain_name
+      if o.origin_id == "alb-standby" && try(o.custom_origin_config[0].origin_protocol_policy == "https-only" && o.custom_origin_config[0].origin_ssl_protocols == toset(["TLSv1.2"]), false)
+    ]) == "standby-origin.dev.acme.example.com"
+    error_message = "the standby ALB is reached over HTTPS (TLS 1.2) by its own name"
+  }
+
+  assert {
+    condition     = aws_cloudfront_distribution.this.ordered_cache_behavior[0].target_origin_id == "alb-failover" && alltrue([for b in slice(aws_cloudfront_distribution.this.ordered_cache_behavior, 1, 3) : b.target_origin_id == "alb"])
+    error_message = "only the read-only paths use the origin group; the read-write API stays on the origin name"
+  }
+
+  assert {
+    condition     = output.standby_origin_dns_record == { name = "standby-origin.dev.acme.example.com", type = "CNAME", value = "acme-dev-standby-987654321.eu-central-1.elb.amazonaws.com" }
+    error_message = "the standby origin DNS record the customer needs is reported"
+  }
+}
+
+run "refuses_the_origin_name_for_the_standby" {
+  command = plan
+
+  variables {
+    standby_alb_origin_domain = "origin.dev.acme.example.com"
+  }
+
+  expect_failures = [var.standby_alb_origin_domain]
+}
+
+run "refuses_a_read_only_pattern_that_is_read_write" {
+  command = plan
+
+  variables {
+    read_only_path_patterns = ["/api/*"]
+  }
+
+  expect_failures = [var.read_only_path_patterns]
+}
+
+run "refuses_a_status_code_cloudfront_cannot_fail_over_on" {
+  command = plan
+
+  variables {
+    standby_alb_origin_domain    = "standby-origin.dev.acme.example.com"
+    origin_failover_status_codes = [501]
+  }
+
+  expect_failures = [var.origin_failover_status_codes]
+}

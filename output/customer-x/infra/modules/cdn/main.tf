@@ -16,6 +16,16 @@
 #   the ALB (see the origin_dns_record output) and that the ALB certificate covers: CloudFront
 #   verifies the origin certificate against that name, which the ALB's own *.elb.amazonaws.com name
 #   could never satisfy.
+# - Read-only API paths (read_only_path_patterns, listed before the API behaviours so they take
+#   precedence): the same, but only GET, HEAD and OPTIONS (CloudFront answers other methods 403).
+# - Warm standby (standby_alb_origin_domain set): a second ALB origin, the standby region's ALB under
+#   its own name (its certificate must cover that name), and an origin group "alb-failover" with the
+#   primary ALB first. The read-only behaviours use the group: CloudFront retries a request on the
+#   standby when the primary ALB returns one of origin_failover_status_codes or cannot be reached
+#   (connection error or timeout). Origin groups only serve behaviours limited to GET, HEAD and
+#   OPTIONS (CloudFront rejects POST/PUT/PATCH/DELETE there and never fails those over), so the API
+#   behaviours stay on alb_origin_domain, a name Route 53 fails over to the standby ALB by health
+#   check (the dns_records unit; the standby certificate must cover that name too).
 # - Access logs: CloudFront standard logging v2 (CloudWatch Logs vended log delivery, in us-east-1)
 #   to the log bucket below log_prefix. Chosen over standard logging (legacy), which writes with
 #   ACLs and would force ACLs back on in the log bucket; v2 is granted by the log bucket's policy.
@@ -37,8 +47,29 @@ data "aws_cloudfront_origin_request_policy" "all_viewer_except_host" {
 }
 
 locals {
-  assets_origin_id = "assets"
-  alb_origin_id    = "alb"
+  assets_origin_id      = "assets"
+  alb_origin_id         = "alb"
+  standby_alb_origin_id = "alb-standby"
+  failover_group_id     = "alb-failover"
+  has_standby           = var.standby_alb_origin_domain != null
+  alb_origins = merge(
+    { (local.alb_origin_id) = var.alb_origin_domain },
+    local.has_standby ? { (local.standby_alb_origin_id) = var.standby_alb_origin_domain } : {},
+  )
+  # the read-only paths go to the failover group with a standby (the ALB otherwise); the API paths
+  # to the ALB's origin name, every method
+  alb_behaviours = concat(
+    [for pattern in var.read_only_path_patterns : {
+      path_pattern     = pattern
+      target_origin_id = local.has_standby ? local.failover_group_id : local.alb_origin_id
+      allowed_methods  = ["GET", "HEAD", "OPTIONS"]
+    }],
+    [for pattern in var.api_path_patterns : {
+      path_pattern     = pattern
+      target_origin_id = local.alb_origin_id
+      allowed_methods  = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
+    }],
+  )
 }
 
 resource "aws_cloudfront_origin_access_control" "assets" {
@@ -97,7 +128,8 @@ resource "aws_cloudfront_response_headers_policy" "security" {
 
 resource "aws_cloudfront_distribution" "this" {
   # checkov:skip=CKV_AWS_86:access logs are delivered by CloudFront standard logging v2 (aws_cloudwatch_log_delivery below) to the log bucket; checkov only recognises the legacy logging_config, which would need ACLs on the log bucket
-  # checkov:skip=CKV_AWS_310:the two origins serve different content (assets bucket, ALB API), so an origin group has no second copy to fail over to; origin groups also only fail over GET/HEAD/OPTIONS, not the API
+  # checkov:skip=CKV_AWS_374:geo restriction is the customer's choice (cdn.geo_restriction_type, default none: a game serves players everywhere; waf.blocked_countries blocks countries at the WAF); validate --terraform asserts the setting
+  # checkov:skip=CKV_AWS_310:an origin group needs a second copy of an origin: with a warm standby the read-only API paths fail over to the standby ALB (origin_group below); the assets bucket has no second origin, and the read-write API cannot use a group (GET/HEAD/OPTIONS only) and fails over by Route 53 instead
   enabled             = true
   comment             = var.comment
   aliases             = var.aliases
@@ -113,17 +145,42 @@ resource "aws_cloudfront_distribution" "this" {
     origin_access_control_id = aws_cloudfront_origin_access_control.assets.id
   }
 
-  origin {
-    origin_id   = local.alb_origin_id
-    domain_name = var.alb_origin_domain
+  # the ALB origins, both reached the same way: the primary's, and the standby's when there is one
+  dynamic "origin" {
+    for_each = local.alb_origins
 
-    custom_origin_config {
-      http_port                = 80
-      https_port               = 443
-      origin_protocol_policy   = "https-only"
-      origin_ssl_protocols     = ["TLSv1.2"]
-      origin_read_timeout      = var.alb_origin_read_timeout
-      origin_keepalive_timeout = 60
+    content {
+      origin_id   = origin.key
+      domain_name = origin.value
+
+      custom_origin_config {
+        http_port                = 80
+        https_port               = 443
+        origin_protocol_policy   = "https-only"
+        origin_ssl_protocols     = ["TLSv1.2"]
+        origin_read_timeout      = var.alb_origin_read_timeout
+        origin_keepalive_timeout = 60
+      }
+    }
+  }
+
+  dynamic "origin_group" {
+    for_each = local.has_standby ? [local.failover_group_id] : []
+
+    content {
+      origin_id = origin_group.value
+
+      failover_criteria {
+        status_codes = var.origin_failover_status_codes
+      }
+
+      member {
+        origin_id = local.alb_origin_id
+      }
+
+      member {
+        origin_id = local.standby_alb_origin_id
+      }
     }
   }
 
@@ -137,14 +194,15 @@ resource "aws_cloudfront_distribution" "this" {
     compress                   = true
   }
 
+  # read-only paths first: CloudFront matches behaviours in order, and they fall under an API pattern
   dynamic "ordered_cache_behavior" {
-    for_each = var.api_path_patterns
+    for_each = local.alb_behaviours
 
     content {
-      path_pattern               = ordered_cache_behavior.value
-      target_origin_id           = local.alb_origin_id
+      path_pattern               = ordered_cache_behavior.value.path_pattern
+      target_origin_id           = ordered_cache_behavior.value.target_origin_id
       viewer_protocol_policy     = "https-only"
-      allowed_methods            = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
+      allowed_methods            = ordered_cache_behavior.value.allowed_methods
       cached_methods             = ["GET", "HEAD"]
       cache_policy_id            = data.aws_cloudfront_cache_policy.caching_disabled.id
       origin_request_policy_id   = data.aws_cloudfront_origin_request_policy.all_viewer_except_host.id

@@ -30,6 +30,15 @@ output "origin_dns_record" {
   }
 }
 
+output "standby_origin_dns_record" {
+  description = "The DNS record the customer must keep when a warm standby exists: standby_alb_origin_domain pointing at the standby ALB (null without a standby). Without fgen's failover records (dns.hosted_zone_id), alb_origin_domain is switched to the standby ALB by hand on failover."
+  value = var.standby_alb_origin_domain == null ? null : {
+    name  = var.standby_alb_origin_domain
+    type  = "CNAME"
+    value = var.standby_alb_dns_name
+  }
+}
+
 output "response_headers_policy_id" {
   description = "ID of the security headers policy every cache behaviour applies."
   value       = aws_cloudfront_response_headers_policy.security.id

@@ -40,6 +40,16 @@ dependency "log_bucket" {
   }
 }
 
+dependency "standby__alb" {
+  config_path = "../standby/alb"
+
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+  mock_outputs_merge_strategy_with_state  = "shallow"
+  mock_outputs = {
+    alb_dns_name = "mock-1234567890.eu-west-1.elb.amazonaws.com"
+  }
+}
+
 dependency "waf" {
   config_path = "../waf"
 
@@ -63,6 +73,10 @@ inputs = {
   alb_origin_domain                  = "origin.customer-x.example.com"
   alb_dns_name                       = dependency.alb.outputs.alb_dns_name
   api_path_patterns                  = ["/api/*", "/ws/*"]
+  read_only_path_patterns            = ["/api/leaderboard/*"]
+  standby_alb_origin_domain          = "standby-origin.customer-x.example.com"
+  standby_alb_dns_name               = dependency.standby__alb.outputs.alb_dns_name
+  origin_failover_status_codes       = [500, 502, 503, 504]
   web_acl_arn                        = dependency.waf.outputs.cloudfront_web_acl_arn
   custom_error_responses             = []
   geo_restriction_type               = "none"

@@ -30,6 +30,17 @@ dependency "cdn" {
   }
 }
 
+dependency "standby__alb" {
+  config_path = "../standby/alb"
+
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+  mock_outputs_merge_strategy_with_state  = "shallow"
+  mock_outputs = {
+    alb_dns_name = "mock-1234567890.eu-west-1.elb.amazonaws.com"
+    alb_zone_id  = "Z32O12XQLNTSW2"
+  }
+}
+
 inputs = {
   zone_id = "Z04712345ABCDEFGHIJKL"
   records = {
@@ -38,6 +49,26 @@ inputs = {
       type                   = "A"
       target_dns_name        = dependency.alb.outputs.alb_dns_name
       target_zone_id         = dependency.alb.outputs.alb_zone_id
+      evaluate_target_health = true
+      failover               = "PRIMARY"
+      set_identifier         = "primary"
+      health_check           = "alb"
+    }
+    "origin.customer-x.example.com-A-secondary" = {
+      name                   = "origin.customer-x.example.com"
+      type                   = "A"
+      target_dns_name        = dependency.standby__alb.outputs.alb_dns_name
+      target_zone_id         = dependency.standby__alb.outputs.alb_zone_id
+      evaluate_target_health = true
+      failover               = "SECONDARY"
+      set_identifier         = "secondary"
+      health_check           = "standby-alb"
+    }
+    "standby-origin.customer-x.example.com-A" = {
+      name                   = "standby-origin.customer-x.example.com"
+      type                   = "A"
+      target_dns_name        = dependency.standby__alb.outputs.alb_dns_name
+      target_zone_id         = dependency.standby__alb.outputs.alb_zone_id
       evaluate_target_health = true
     }
     "customer-x.example.com-A" = {
@@ -53,6 +84,22 @@ inputs = {
       target_dns_name        = dependency.cdn.outputs.distribution_domain_name
       target_zone_id         = dependency.cdn.outputs.distribution_hosted_zone_id
       evaluate_target_health = false
+    }
+  }
+  health_checks = {
+    alb = {
+      name              = "customer-x-prod-alb"
+      fqdn              = dependency.alb.outputs.alb_dns_name
+      resource_path     = "/api/auth/health"
+      request_interval  = 30
+      failure_threshold = 3
+    }
+    standby-alb = {
+      name              = "customer-x-prod-sb-alb"
+      fqdn              = dependency.standby__alb.outputs.alb_dns_name
+      resource_path     = "/api/auth/health"
+      request_interval  = 30
+      failure_threshold = 3
     }
   }
 }

@@ -30,7 +30,7 @@ dependency "standby__kms" {
 
 inputs = {
   name                        = "customer-x-prod-sb"
-  create_cloudfront_acl       = true
+  create_cloudfront_acl       = false
   alb_arn                     = dependency.standby__alb.outputs.alb_arn
   kms_key_arn                 = dependency.standby__kms.outputs.key_arn
   cloudfront_log_kms_key_arn  = null
