@@ -322,7 +322,8 @@ def test_critical_service_may_use_spot_outside_production(tmp_path):
 
 def test_cloudfront_ingress_lives_in_the_alb_section(tmp_path):
     project = copy_repo(tmp_path)
-    edit_manifest(project, "customer-x", "prod.yaml", {"alb": {"ingress": "cloudfront"}})
+    # without the standby: its Route 53 health checks need an ALB they can reach (tests/test_standby_edge.py)
+    edit_manifest(project, "customer-x", "prod.yaml", {"alb": {"ingress": "cloudfront"}, "standby": {"enabled": False}})
     tree = render_tree(project)
     if "security_groups" in BY_NAME:
         assert unit_inputs(tree, "prod", "security_groups")["alb_ingress"] == "cloudfront"

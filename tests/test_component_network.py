@@ -277,8 +277,9 @@ def test_cloudfront_ingress_rendered(tmp_path):
     if alb_settings is None or "ingress" not in alb_settings.model_fields:
         pytest.skip("the alb component (alb.ingress) is not registered")
     project = copy_repo(tmp_path)
-    edit_manifest(project, "customer-x", "prod.yaml", {"alb": {"ingress": "cloudfront"},
-                                                       "security_groups": {"alb_ingress_ipv6": False}})
+    edit_manifest(project, "customer-x", "prod.yaml", {"alb": {"ingress": "cloudfront"},  # standby: see test_standby_edge
+                                                       "security_groups": {"alb_ingress_ipv6": False},
+                                                       "standby": {"enabled": False}})
     assert unit_inputs(render_tree(project), "prod", "security_groups")["alb_ingress"] == "cloudfront"
     edit_manifest(project, "customer-x", "prod.yaml", {"security_groups": {"alb_ingress_ipv6": True}})
     message = render_error(project)

@@ -162,7 +162,7 @@ def test_hosted_zone_gets_failover_records_with_health_checks(tree):
     check = {"resource_path": "/api/auth/health", "request_interval": 30, "failure_threshold": 3}
     assert inputs["health_checks"] == {
         "alb": {"name": "customer-x-prod-alb", "fqdn": "dependency.alb.outputs.alb_dns_name", **check},
-        "standby-alb": {"name": "customer-x-prod-standby-alb", "fqdn": "dependency.standby__alb.outputs.alb_dns_name",
+        "standby-alb": {"name": "customer-x-prod-sb-alb", "fqdn": "dependency.standby__alb.outputs.alb_dns_name",
                         **check},
     }
 
@@ -216,7 +216,7 @@ def test_health_checks_need_a_service_path_prefix(tmp_path):
 
 def test_standby_waf_is_regional_only_on_the_standby_alb(tree):
     inputs = unit_inputs(tree, "prod", "standby/waf")
-    assert inputs["name"] == "customer-x-prod-standby"
+    assert inputs["name"] == "customer-x-prod-sb"
     assert inputs["create_cloudfront_acl"] is False
     assert inputs["alb_arn"] == "dependency.standby__alb.outputs.alb_arn"
     assert unit_inputs(tree, "prod", "waf")["create_cloudfront_acl"] is True  # the primary keeps CloudFront's
@@ -241,7 +241,7 @@ def test_standby_waf_names_stay_in_its_region(tmp_path):
     primary, standby = _contexts(copy_repo(tmp_path))
     names = BY_NAME["waf"].names(standby)
     assert {n.region for n in names} == {None}  # none in us-east-1 before promotion
-    assert "customer-x-prod-standby-regional" in {n.name for n in names}
+    assert "customer-x-prod-sb-regional" in {n.name for n in names}
 
 
 # --- promotion ------------------------------------------------------------------------------------
@@ -276,7 +276,7 @@ def test_promoted_standby_waf_also_protects_cloudfront(tmp_path):
     assert waf.inputs(standby)["create_cloudfront_acl"] is True
     assert not primary.renders("waf") and primary.host_of("waf") is standby
     cloudfront = [n for n in waf.names(standby) if n.region == "us-east-1"]
-    assert "customer-x-prod-standby-cloudfront" in {n.name for n in cloudfront}
+    assert "customer-x-prod-sb-cloudfront" in {n.name for n in cloudfront}
 
 
 # --- names AWS keeps unique -----------------------------------------------------------------------
