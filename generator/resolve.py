@@ -179,12 +179,16 @@ def _resolve_environment(project: Project, customer: str, env_name: str, custome
     if env_name not in manifest.aws.accounts:
         raise InputError(context.problem(("aws", "accounts"), f"no account id for environment '{env_name}'"))
     problems: list[Problem] = []
+    standby_problems = standby.settings_problems(context)
+    # derive the standby before the checks: once promoted, the primary's rules ask for units that moved
+    # to the standby (env.enabled("rds") from dr, backup, ...), which only its context answers
+    derived = standby.derive(context) if not standby_problems and manifest.standby.enabled else None
     for component in CATALOGUE:
         problems.extend(component.check(context))
     problems.extend(check_previews(context))
-    problems.extend(standby.settings_problems(context))
-    if not problems and manifest.standby.enabled:
-        problems.extend(standby.context_problems(standby.derive(context)))
+    problems.extend(standby_problems)
+    if not problems and derived is not None:
+        problems.extend(standby.context_problems(derived))
     if problems:
         raise InputError(problems)
     return context, [layer.document.file for layer in layers]

@@ -64,9 +64,12 @@ def unit_runs(env: EnvContext) -> list[UnitRun]:
 
 
 def _assertions(env: EnvContext, unit: str) -> list[Assertion]:
-    component = BY_NAME.get(unit)
+    context, name = env, unit
+    if unit.startswith("standby/") and env.standby_env is not None:  # the warm standby's units, in its context
+        context, name = env.standby_env, unit.removeprefix("standby/")
+    component = BY_NAME.get(name)
     if component is not None:
-        return component.assertions(env)
+        return component.assertions(context)
     from .components.preview import preview_assertions  # previews are units outside the catalogue
 
     return preview_assertions(env, unit)

@@ -297,6 +297,7 @@ variable "redis" {
     maintenance_window         = string
     apply_immediately          = bool
     log_retention_days         = number
+    global_datastore_suffix    = string
   })
 }
 

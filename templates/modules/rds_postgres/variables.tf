@@ -224,3 +224,19 @@ variable "snapshot_identifier" {
     error_message = "snapshot_identifier must be a DB snapshot identifier or ARN."
   }
 }
+
+variable "replicate_source_db" {
+  description = "ARN of the DB instance this one is a cross-region read replica of (the warm standby's database); null for a standalone instance. The replica takes engine, version, database and master user from its source and is encrypted with kms_key_arn, a key of its own region. Setting it to null promotes the replica to a standalone instance (irreversible)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.replicate_source_db == null || can(regex("^arn:aws[a-z-]*:rds:[a-z0-9-]+:[0-9]{12}:db:[a-z][a-z0-9-]{0,62}$", var.replicate_source_db))
+    error_message = "replicate_source_db must be the ARN of a DB instance (arn:aws:rds:<region>:<account>:db:<identifier>): a cross-region replica names its source by ARN."
+  }
+
+  validation {
+    condition     = var.replicate_source_db == null || var.snapshot_identifier == null
+    error_message = "A read replica takes its data from replicate_source_db; snapshot_identifier must be null."
+  }
+}
