@@ -52,6 +52,7 @@ def test_standby_rds_replicates_the_primary_by_arn_with_its_own_regions_key(ship
     project, tree = shipped
     inputs = unit_inputs(tree, "prod", "standby/rds")
     assert inputs["replicate_source_db"] == "dependency.rds.outputs.db_instance_arn"
+    assert inputs["replicate"] is True  # known at plan time, unlike the ARN
     assert inputs["kms_key_arn"] == "dependency.standby__kms.outputs.key_arn"
     assert inputs["subnet_ids"] == "dependency.standby__vpc.outputs.database_subnet_ids"
     assert inputs["security_group_ids"] == ["dependency.standby__security_groups.outputs.rds_security_group_id"]
@@ -77,7 +78,7 @@ def test_primary_rds_is_unchanged_by_the_standby(shipped, no_standby):
 def test_promoted_standby_rds_is_a_standalone_primary(promoted):
     project, tree = promoted
     inputs = unit_inputs(tree, "prod", "standby/rds")
-    assert "replicate_source_db" not in inputs
+    assert "replicate_source_db" not in inputs and "replicate" not in inputs
     assert "rds" not in parsed(tree, STANDBY_RDS)["dependency"]  # no dependency on the primary region
     assert (inputs["multi_az"], inputs["read_replica_count"], inputs["final_snapshot"]) == (True, 1, True)
     assert inputs["backup_retention_period"] == 14
@@ -146,6 +147,7 @@ def test_eligible_cache_founds_and_joins_a_global_datastore(shipped):
     assert unit_inputs(tree, "prod", "redis")["global_datastore_suffix"] == "customer-x-prod"
     inputs = unit_inputs(tree, "prod", "standby/redis")
     assert inputs["global_replication_group_id"] == "dependency.redis.outputs.global_replication_group_id"
+    assert inputs["join_global_datastore"] is True
     assert inputs["kms_key_arn"] == "dependency.standby__kms.outputs.key_arn"
     assert parsed(tree, STANDBY_REDIS)["dependency"]["redis"]["config_path"] == "../../redis"
     env = prod(project)
@@ -184,7 +186,7 @@ def test_region_without_global_datastore_is_refused(shipped):
 def test_promoted_cache_is_standalone_and_needs_no_primary(promoted):
     project, tree = promoted
     inputs = unit_inputs(tree, "prod", "standby/redis")
-    assert "global_replication_group_id" not in inputs
+    assert "global_replication_group_id" not in inputs and "join_global_datastore" not in inputs
     assert (inputs["engine"], inputs["node_type"]) == ("redis", "cache.r7g.large")
     assert "redis" not in parsed(tree, STANDBY_REDIS)["dependency"]
     assert "infra/environments/prod/redis/terragrunt.hcl" not in tree

@@ -439,6 +439,7 @@ class Rds(Component):
         if replica:
             # a cross-region source is named by its ARN; encrypted with the standby region's key (kms_key_arn)
             inputs["replicate_source_db"] = env.primary_out("rds", "db_instance_arn")
+            inputs["replicate"] = True  # known at plan time, unlike the ARN
         return inputs
 
 
@@ -675,8 +676,9 @@ class Redis(Component):
                    f"({env.primary_env.region})"),
             expect(f"{rg}.kms_key_id", key,
                    f"redis: the secondary must be encrypted with the customer KMS key of its own region ({env.region})"),
-            Assertion(f"{rg}.engine == null && {rg}.engine_version == null",
-                      "redis: a secondary takes its engine (and node type, encryption) from the Global Datastore"),
+            Assertion(f"{rg}.engine == null",
+                      "redis: a secondary takes its engine (and version, node type, encryption) from the Global "
+                      "Datastore"),
             expect("length(aws_elasticache_global_replication_group.this)", 0,
                    "redis: the standby's cache joins the primary's Global Datastore and founds none"),
             Assertion(f"{rg}.automatic_failover_enabled == {hcl_value(s.automatic_failover)}{nodes}",
@@ -733,6 +735,7 @@ class Redis(Component):
         if self.global_datastore(env):
             if env.is_standby:  # engine, version, node type, shards and encryption: the datastore's
                 inputs["global_replication_group_id"] = env.primary_out("redis", "global_replication_group_id")
+                inputs["join_global_datastore"] = True  # known at plan time, unlike the id
             else:
                 inputs["global_datastore_suffix"] = env.prefix
         return inputs

@@ -785,6 +785,7 @@ module "standby__rds" {
   apply_immediately                     = var.standby__rds.apply_immediately
   snapshot_identifier                   = var.standby__rds.snapshot_identifier
   replicate_source_db                   = module.rds.db_instance_arn
+  replicate                             = var.standby__rds.replicate
 }
 
 # ElastiCache Redis OSS / Valkey replication group: encrypted, TLS only, IAM or AUTH token auth. (warm standby in eu-central-1)
@@ -818,6 +819,7 @@ module "standby__redis" {
   apply_immediately           = var.standby__redis.apply_immediately
   log_retention_days          = var.standby__redis.log_retention_days
   global_replication_group_id = module.redis.global_replication_group_id
+  join_global_datastore       = var.standby__redis.join_global_datastore
 }
 
 # ECS cluster on Fargate: one service per application service, behind the ALB, auto-scaled. (warm standby in eu-central-1)

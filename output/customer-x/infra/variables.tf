@@ -748,6 +748,7 @@ variable "standby__rds" {
     log_retention_days                    = number
     apply_immediately                     = bool
     snapshot_identifier                   = string
+    replicate                             = bool
   })
   default = null
 }
@@ -773,6 +774,7 @@ variable "standby__redis" {
     maintenance_window         = string
     apply_immediately          = bool
     log_retention_days         = number
+    join_global_datastore      = bool
   })
   default = null
 }

@@ -27,7 +27,7 @@ locals {
   # size, database and master user from its source: RDS refuses them on a replica, and the master
   # user secret stays the source's. Removing replicate_source_db promotes the replica; the settings
   # below then apply to the standalone instance (RDS creates its own master user secret).
-  replica = var.replicate_source_db != null
+  replica = var.replicate
   # RDS for PostgreSQL keeps automated backups on read replicas from 14.1 only (13 and earlier: none)
   backups = !local.replica || tonumber(split(".", var.engine_version)[0]) >= 14
 }

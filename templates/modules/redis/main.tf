@@ -9,7 +9,7 @@ locals {
   # (global_replication_group_id). A secondary takes engine, version, node type, parameter group,
   # shard count and encryption settings from the global datastore: AWS (and the provider) refuse
   # them on it. Its KMS key, subnets, security groups, users and AUTH token are its own region's.
-  secondary = var.global_replication_group_id != null
+  secondary = var.join_global_datastore
 }
 
 resource "aws_elasticache_subnet_group" "this" {

@@ -231,3 +231,14 @@ variable "global_replication_group_id" {
     error_message = "A replication group either founds a Global Datastore (global_datastore_suffix) or joins one (global_replication_group_id), not both."
   }
 }
+
+variable "join_global_datastore" {
+  description = "Whether global_replication_group_id is set: known at plan time, unlike the datastore's id (the primary's unit's output), so the arguments a secondary may not set are decided in the plan."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = var.join_global_datastore == (var.global_replication_group_id != null)
+    error_message = "join_global_datastore must be true exactly when global_replication_group_id is set."
+  }
+}

@@ -980,6 +980,7 @@ standby__rds = {
   log_retention_days                    = 400
   apply_immediately                     = false
   snapshot_identifier                   = null
+  replicate                             = true
 }
 
 standby__redis = {
@@ -1001,6 +1002,7 @@ standby__redis = {
   maintenance_window         = "sun:05:30-sun:06:30"
   apply_immediately          = false
   log_retention_days         = 400
+  join_global_datastore      = true
 }
 
 standby__ecs = {

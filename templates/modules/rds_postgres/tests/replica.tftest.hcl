@@ -61,6 +61,7 @@ variables {
   log_retention_days                    = 14
   apply_immediately                     = true
   replicate_source_db                   = "arn:aws:rds:eu-west-1:111111111111:db:acme-prod-postgres"
+  replicate                             = true
 }
 
 # The warm standby's database: a cross-region read replica of the primary region's instance.
@@ -130,6 +131,7 @@ run "promoted" {
 
   variables {
     replicate_source_db = null
+    replicate           = false
     multi_az            = true
     deletion_protection = true
     final_snapshot      = true
@@ -163,4 +165,14 @@ run "rejects_replica_from_snapshot" {
   }
 
   expect_failures = [var.replicate_source_db]
+}
+
+run "rejects_a_source_without_replicate" {
+  command = plan
+
+  variables {
+    replicate = false
+  }
+
+  expect_failures = [var.replicate]
 }

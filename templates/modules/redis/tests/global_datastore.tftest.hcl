@@ -84,6 +84,7 @@ run "standby_joins_as_secondary" {
     kms_key_arn                 = "arn:aws:kms:eu-central-1:111111111111:key/11111111-1111-1111-1111-111111111111"
     global_datastore_suffix     = null
     global_replication_group_id = "ldgnf-acme-prod"
+    join_global_datastore       = true
   }
 
   assert {
@@ -125,6 +126,7 @@ run "rejects_founding_and_joining" {
 
   variables {
     global_replication_group_id = "ldgnf-acme-prod"
+    join_global_datastore       = true
   }
 
   expect_failures = [var.global_replication_group_id]
@@ -136,7 +138,19 @@ run "rejects_a_bad_datastore_id" {
   variables {
     global_datastore_suffix     = null
     global_replication_group_id = "acme-prod"
+    join_global_datastore       = true
   }
 
   expect_failures = [var.global_replication_group_id]
+}
+
+run "rejects_an_id_without_join" {
+  command = plan
+
+  variables {
+    global_datastore_suffix     = null
+    global_replication_group_id = "ldgnf-acme-prod"
+  }
+
+  expect_failures = [var.join_global_datastore]
 }

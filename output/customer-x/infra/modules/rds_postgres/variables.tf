@@ -243,3 +243,14 @@ variable "replicate_source_db" {
     error_message = "A read replica takes its data from replicate_source_db; snapshot_identifier must be null."
   }
 }
+
+variable "replicate" {
+  description = "Whether replicate_source_db is set: known at plan time, unlike the source's ARN (another unit's output), so the arguments a replica may not set are decided in the plan."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = var.replicate == (var.replicate_source_db != null)
+    error_message = "replicate must be true exactly when replicate_source_db is set."
+  }
+}

@@ -80,4 +80,5 @@ inputs = {
   apply_immediately                     = false
   snapshot_identifier                   = null
   replicate_source_db                   = dependency.rds.outputs.db_instance_arn
+  replicate                             = true
 }

@@ -86,4 +86,5 @@ inputs = {
   apply_immediately           = false
   log_retention_days          = 400
   global_replication_group_id = dependency.redis.outputs.global_replication_group_id
+  join_global_datastore       = true
 }
