@@ -135,12 +135,14 @@ def _mock_resources(env: EnvContext) -> dict[str, dict[str, Any]]:
 
 #: provider aliases the plain root configures (providers.tf), each mocked in the environment test
 ALIASES = (None, "us_east_1", "dr")
+#: the alias the plain root adds when some environment has a warm standby (its modules' default provider)
+STANDBY = "standby"
 #: prefix of the mock providers whose computed values are known at plan time (the asserting run's)
 KNOWN = "known"
 
 
 def mock_providers(env: EnvContext, arn_types: set[str] | frozenset[str] = frozenset(),
-                   known_types: set[str] | frozenset[str] | None = None) -> str:
+                   known_types: set[str] | frozenset[str] | None = None, aliases: tuple[str | None, ...] = ALIASES) -> str:
     """The ``mock_provider`` blocks (default, ``us_east_1`` and ``dr`` aliases) of the environment test.
 
     ``arn_types`` are resource types whose computed ``arn`` the mock provider must fill with a
@@ -155,32 +157,35 @@ def mock_providers(env: EnvContext, arn_types: set[str] | frozenset[str] = froze
     mocks = []
     resources = _mock_resources(env)
     types = set(arn_types) | set(resources) | set(known_types or ())
-    for alias in ALIASES:
+    for alias in aliases:
+        # the "standby" provider answers as the warm standby's region (dev has none: its modules are off)
+        ctx = (env.standby_env or env) if alias == STANDBY else env
         if known_types is not None:
             name = f"{KNOWN}_{alias}" if alias else KNOWN
             inner = [f"  alias           = {encode(name)}", "  override_during = plan"]
         else:
             inner = [f"  alias = {encode(alias)}"] if alias else []
-        for source, values in sorted(_mock_data(env).items()):
+        for source, values in sorted(_mock_data(ctx).items()):
             inner.append(f'  mock_data "{source}" {{\n    defaults = {encode(values, indent="    ")}\n  }}')
         for rtype in sorted(types):
             defaults = dict(resources.get(rtype, {}))
             if rtype in arn_types:
                 service = rtype.removeprefix("aws_").split("_")[0]
-                defaults.setdefault("arn", f"arn:aws:{service}:{env.region}:{env.account_id}:{rtype}/mock")
+                defaults.setdefault("arn", f"arn:aws:{service}:{ctx.region}:{ctx.account_id}:{rtype}/mock")
             inner.append(f'  mock_resource "{rtype}" {{\n    defaults = {encode(defaults, indent="    ")}\n  }}')
         mocks.append('mock_provider "aws" {\n' + "\n\n".join(inner) + "\n}\n")
     return "\n".join(mocks)
 
 
-def _providers(known: bool) -> str:
+def _providers(known: bool, aliases: tuple[str | None, ...] = ALIASES) -> str:
     pairs = [("aws" + (f".{a}" if a else ""), "aws." + ((f"{KNOWN}_{a}" if a else KNOWN) if known else a)
-              if (known or a) else "aws") for a in ALIASES]
+              if (known or a) else "aws") for a in aliases]
     return "  providers = {\n" + "".join(f"    {k} = {v}\n" for k, v in pairs) + "  }\n"
 
 
 def environment_test_file(env: EnvContext, arn_types: set[str] | frozenset[str] = frozenset(),
-                          scope: Scope | None = None, used_types: set[str] | frozenset[str] = frozenset()) -> str:
+                          scope: Scope | None = None, used_types: set[str] | frozenset[str] = frozenset(),
+                          standby: bool = False) -> str:
     """``tests/<env>/environment.tftest.hcl``: the whole environment under mock providers, in two
     plan runs (a plan run leaves no state behind, so there is no destroy to wait for):
 
@@ -190,11 +195,12 @@ def environment_test_file(env: EnvContext, arn_types: set[str] | frozenset[str] 
       tfassert (rewritten into ``scope``) as an ``assert`` block.
     """
     asserts = assert_blocks(env, scope) if scope is not None else []
-    runs = ['run "plan" {\n  command = plan\n\n' + _providers(False) + "}\n",
-            'run "assert" {\n  command = plan\n\n' + _providers(True)
+    aliases = ALIASES + ((STANDBY,) if standby else ())
+    runs = ['run "plan" {\n  command = plan\n\n' + _providers(False, aliases) + "}\n",
+            'run "assert" {\n  command = plan\n\n' + _providers(True, aliases)
             + "".join("\n" + block for block in asserts) + "}\n"]
-    return canonicalize(mock_providers(env, arn_types) + "\n" + mock_providers(env, arn_types, used_types)
-                        + "\n" + "\n".join(runs))
+    return canonicalize(mock_providers(env, arn_types, aliases=aliases) + "\n"
+                        + mock_providers(env, arn_types, used_types, aliases) + "\n" + "\n".join(runs))
 
 
 def plain_root_files(infra_dir: Path) -> dict[str, bytes]:
@@ -321,8 +327,9 @@ def build_harness(project: Project, customer: str, tools: Toolchain) -> Harness:
                 continue
             used.update(re.findall(r'^resource "([a-z0-9_]+)"', path.read_text(encoding="utf-8"), re.M))
     arn_types = tools.arn_types & used
+    standby = any(label.startswith("standby__") for label in calls)  # the root configures aws.standby
     for env in harness.environments:
-        text = environment_test_file(env, arn_types, scope, used)
+        text = environment_test_file(env, arn_types, scope, used, standby)
         harness.generated[f"{harness.test_dir(env.name)}/environment.tftest.hcl"] = text
         harness.assertions[env.name] = text.count("\n  assert {")
     for module, outputs in sorted(scope.exposed.items()):

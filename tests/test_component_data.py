@@ -152,7 +152,7 @@ def test_rds_module_encrypts_everything_with_the_customer_key():
     # a cross-region read replica (the warm standby's, replicate_source_db) takes them from its source
     assert primary["manage_master_user_password"] == "local.replica ? null : true"
     assert primary["master_user_secret_kms_key_id"] == "local.replica ? null : var.kms_key_arn"
-    assert primary["engine"] == 'local.replica ? null : "postgres"'
+    assert primary["engine"] == "postgres"
     assert primary["replicate_source_db"] == "var.replicate_source_db"
     assert replica["replicate_source_db"] == "aws_db_instance.this.identifier"
     for key in ("username", "password", "db_name", "engine", "manage_master_user_password"):

@@ -4,6 +4,8 @@ allows it (else an empty cache that warms up), with the assertions `validate --t
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from generator.components import BY_NAME
@@ -219,3 +221,18 @@ def test_no_standby_renders_no_global_datastore_and_no_replica(no_standby, shipp
         path = f"infra/environments/dev/{unit}/terragrunt.hcl"
         assert tree[path] == shipped[1][path]
         assert "global" not in tree[path] and "replicate_source_db" not in tree[path]
+
+
+def test_validate_harness_mocks_the_standby_provider_in_its_region(shipped):
+    """The plain root configures aws.standby once some environment has a standby: every environment's
+    test must mock it (dev's standby modules are off, but the provider is still configured)."""
+    from generator.terraform import environment_test_file
+
+    env = prod(shipped[0])
+    text = environment_test_file(env, {"aws_kms_key"}, None, {"aws_kms_key"}, standby=True)
+    assert re.search(r'alias\s+= "standby"', text) and re.search(r'alias\s+= "known_standby"', text)
+    assert re.search(r"aws\.standby\s+= aws\.standby\n", text) and re.search(r"aws\.standby\s+= aws\.known_standby", text)
+    standby_block = text[re.search(r'alias\s+= "standby"', text).start():].split("mock_provider")[0]
+    assert '"eu-central-1a"' in standby_block and '"eu-west-1a"' not in standby_block  # the standby's zones
+    without = environment_test_file(env, {"aws_kms_key"}, None, {"aws_kms_key"})
+    assert "standby" not in without

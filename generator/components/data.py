@@ -231,6 +231,8 @@ class Rds(Component):
     #: real RDS always returns master_user_secret when manage_master_user_password is true
     mock_resources = {
         "aws_db_instance": {
+            # the standby's replica checks that its source is a DB instance ARN
+            "arn": mock_outputs["db_instance_arn"],
             "master_user_secret": [{
                 "secret_arn": mock_outputs["master_user_secret_arn"],
                 "kms_key_id": mock_outputs["kms_key_arn"],
@@ -424,7 +426,8 @@ class Rds(Component):
             "multi_az": s.multi_az and not replica,
             "deletion_protection": s.deletion_protection,
             "final_snapshot": s.final_snapshot,
-            "backup_retention_period": s.backup_retention_days,
+            # RDS keeps no automated backups on PostgreSQL read replicas before 14.1
+            "backup_retention_period": 0 if replica and not self.replica_backups(s) else s.backup_retention_days,
             "backup_window": s.backup_window,
             "maintenance_window": s.maintenance_window,
             "log_min_duration_statement": s.log_min_duration_statement_ms,
@@ -570,11 +573,12 @@ class Redis(Component):
         """One line on the warm standby's cache (README), from either context; None without a standby.
 
         Promotion (RUNBOOK.md): with both regions up, ``aws elasticache failover-global-replication-group``
-        makes the standby's group the datastore's primary; with the primary region lost,
-        ``aws elasticache disassociate-global-replication-group`` (run in the standby region) detaches it
-        as a standalone primary. ``standby.promoted: true`` then renders it standalone (the same group,
-        with the manifest's engine, node type, parameter group and encryption settings) and removes the
-        primary region's cache and the datastore.
+        makes the standby's group the datastore's primary (then the old primary is disassociated); with
+        the primary region lost, ``aws elasticache disassociate-global-replication-group`` (in the standby
+        region) detaches the standby's group as a standalone primary. Either way the standby's group must
+        be standalone before ``standby.promoted: true`` is applied: it renders the same group standalone
+        (the manifest's engine, node type, parameter group and encryption settings, no datastore id) and
+        removes the primary region's cache and the datastore (guarded like any unit removal).
         """
         primary = env.primary_env
         standby = primary.standby_env

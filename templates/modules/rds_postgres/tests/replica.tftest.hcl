@@ -113,17 +113,40 @@ run "replica_outputs" {
   }
 }
 
-run "replica_of_postgres_13_keeps_no_backups" {
+run "replica_without_backups" {
+  command = plan
+
+  variables {
+    engine_version          = "13.15"
+    backup_retention_period = 0
+  }
+
+  assert {
+    condition     = aws_db_instance.this.backup_retention_period == 0
+    error_message = "A replica may keep no automated backups."
+  }
+}
+
+run "rejects_backups_on_a_postgres_13_replica" {
   command = plan
 
   variables {
     engine_version = "13.15"
   }
 
-  assert {
-    condition     = aws_db_instance.this.backup_retention_period == 0
-    error_message = "RDS for PostgreSQL before 14.1 keeps no automated backups on read replicas."
+  expect_failures = [var.backup_retention_period]
+}
+
+run "rejects_no_backups_on_a_primary" {
+  command = plan
+
+  variables {
+    replicate_source_db     = null
+    replicate               = false
+    backup_retention_period = 0
   }
+
+  expect_failures = [var.backup_retention_period]
 }
 
 run "promoted" {

@@ -26,13 +26,11 @@ locals {
 
   monitoring_role_arn = var.monitoring_interval > 0 ? aws_iam_role.monitoring[0].arn : null
 
-  # A cross-region read replica (the warm standby's database) takes its engine, version, storage
+  # A cross-region read replica (the warm standby's database) takes its engine version, storage
   # size, database and master user from its source: RDS refuses them on a replica, and the master
   # user secret stays the source's. Removing replicate_source_db promotes the replica; the settings
   # below then apply to the standalone instance (RDS creates its own master user secret).
   replica = var.replicate
-  # RDS for PostgreSQL keeps automated backups on read replicas from 14.1 only (13 and earlier: none)
-  backups = !local.replica || tonumber(split(".", var.engine_version)[0]) >= 14
 }
 
 resource "aws_db_subnet_group" "this" {
@@ -116,7 +114,7 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
 resource "aws_db_instance" "this" {
   identifier          = var.identifier
   replicate_source_db = var.replicate_source_db
-  engine              = local.replica ? null : "postgres"
+  engine              = "postgres" # a replica's is its source's, the same
   engine_version      = local.replica ? null : var.engine_version
   instance_class      = var.instance_class
   port                = var.port
@@ -148,8 +146,8 @@ resource "aws_db_instance" "this" {
   allow_major_version_upgrade         = local.replica ? null : true
   apply_immediately                   = var.apply_immediately
 
-  backup_retention_period = local.backups ? var.backup_retention_period : 0
-  backup_window           = local.backups ? var.backup_window : null
+  backup_retention_period = var.backup_retention_period
+  backup_window           = var.backup_retention_period > 0 ? var.backup_window : null
   maintenance_window      = var.maintenance_window
   copy_tags_to_snapshot   = true
   deletion_protection     = var.deletion_protection

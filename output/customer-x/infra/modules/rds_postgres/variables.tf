@@ -133,12 +133,17 @@ variable "final_snapshot" {
 }
 
 variable "backup_retention_period" {
-  description = "Days automated backups are kept."
+  description = "Days automated backups are kept (0: none, a read replica only)."
   type        = number
 
   validation {
-    condition     = var.backup_retention_period >= 1 && var.backup_retention_period <= 35
-    error_message = "backup_retention_period must be between 1 and 35 days."
+    condition     = var.backup_retention_period >= (var.replicate ? 0 : 1) && var.backup_retention_period <= 35
+    error_message = "backup_retention_period must be between 1 and 35 days (0 only on a read replica)."
+  }
+
+  validation {
+    condition     = !var.replicate || var.backup_retention_period == 0 || tonumber(split(".", var.engine_version)[0]) >= 14
+    error_message = "RDS for PostgreSQL keeps no automated backups on read replicas before 14.1: backup_retention_period must be 0."
   }
 }
 
