@@ -236,3 +236,17 @@ def test_validate_harness_mocks_the_standby_provider_in_its_region(shipped):
     assert '"eu-central-1a"' in standby_block and '"eu-west-1a"' not in standby_block  # the standby's zones
     without = environment_test_file(env, {"aws_kms_key"}, None, {"aws_kms_key"})
     assert "standby" not in without
+
+
+def test_a_data_set_restores_the_primary_only(tmp_path):
+    """A snapshot ARN is region-bound: the primary restores it, the standby replicates the primary."""
+    project = copy_repo(tmp_path / "repo")
+    edit_manifest(project, "customer-x", "customer.yaml", {"data_sets": {"prod-copy": {
+        "snapshot": "arn:aws:rds:eu-west-1:222222222222:snapshot:customer-x-prod-2026-11-01",
+        "source_environment": "prod", "sanitised": False}}})
+    edit_manifest(project, "customer-x", "prod.yaml", {"rds": {"restore_from_snapshot": "prod-copy"}})
+    tree = render_tree(project)
+    assert unit_inputs(tree, "prod", "rds")["snapshot_identifier"].endswith(":snapshot:customer-x-prod-2026-11-01")
+    standby = unit_inputs(tree, "prod", "standby/rds")
+    assert standby["snapshot_identifier"] is None
+    assert standby["replicate_source_db"] == "dependency.rds.outputs.db_instance_arn"

@@ -288,7 +288,8 @@ class Rds(Component):
             for key in ("deletion_protection", "multi_az", "final_snapshot"):
                 if not getattr(s, key):
                     problems.append(env.problem(("rds", key), "may not be disabled in production"))
-        problems.extend(self._data_set_problems(env))
+        if not env.is_standby:  # the standby's data comes from the primary, never from a data set
+            problems.extend(self._data_set_problems(env))
         return problems
 
     def data_set(self, env: EnvContext) -> DataSet | None:
