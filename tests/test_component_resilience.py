@@ -315,7 +315,8 @@ def test_dr_without_a_dr_region_names_aws_dr_region(project):
 
 def test_dr_without_rds_is_refused(project):
     edit_manifest(project, "customer-x", "prod.yaml", {"rds": {"enabled": False}})
-    line = line_of(project, "prod.yaml", "enabled")
+    lines = (project.customers_dir / "customer-x" / "prod.yaml").read_text().splitlines()
+    line = lines.index("rds:") + 2  # rds.enabled (prod.yaml's standby section has an enabled of its own)
     assert (f"customers/customer-x/prod.yaml:{line}: rds.enabled: dr replicates the rds database's automated "
             "backups; enable rds or set dr.enabled: false") in render_error(project)
 
