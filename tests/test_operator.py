@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 import subprocess
 
 import pygohcl
@@ -77,7 +78,9 @@ def test_graph_matches_the_dependency_blocks(project, fgen):
     graph = {u["unit"]: u["depends_on"] for u in json.loads(out)["units"]}
     for unit, deps in graph.items():
         body = pygohcl.loads(tree[f"infra/environments/prod/{unit}/terragrunt.hcl"])
-        declared = sorted(d["config_path"].removeprefix("../") for d in (body.get("dependency") or {}).values())
+        # config_path is relative to the unit's folder (standby/<c> units sit one level deeper)
+        declared = sorted(posixpath.normpath(posixpath.join(unit, d["config_path"]))
+                          for d in (body.get("dependency") or {}).values())
         assert sorted(deps) == declared, unit
     order = list(graph)
     for unit, deps in graph.items():
@@ -123,7 +126,7 @@ def test_changed_lists_units_in_dependency_order(fgen, project):
     assert code == 0 and json.loads(out)["customers"] == []
     from tests.support import edit_manifest
 
-    edit_manifest(project, "customer-x", "prod.yaml", {"vpc": {"cidr": "10.121.0.0/16"}})
+    edit_manifest(project, "customer-x", "prod.yaml", {"vpc": {"cidr": "10.122.0.0/16"}})
     assert fgen("render", "customer-x")[0] == 0
     git(project.root, "add", "-A")
     git(project.root, "commit", "-qm", "second")
@@ -144,7 +147,7 @@ def test_changed_lists_units_in_dependency_order(fgen, project):
     shared.write_text(shared.read_text() + "\n")
     data = json.loads(fgen("changed", "--since", "HEAD", "--format", "json")[1])
     envs = {e["environment"]: e["units"] for e in data["customers"][0]["environments"]}
-    assert envs["prod"] == ["ecs"] and "ecs" in envs["dev"]
+    assert envs["prod"] == ["ecs", "standby/ecs"] and "ecs" in envs["dev"]  # the warm standby runs it too
     assert any(u.startswith("previews/") for u in envs["dev"])  # the preview module calls it too
     assert set(envs["dev"]) <= {"ecs"} | {u for u in envs["dev"] if u.startswith("previews/")}
     shared.write_text(shared.read_text()[:-1])
