@@ -36,9 +36,12 @@ def module_locals(module: str) -> dict[str, Any]:
     return pygohcl.loads((MODULES / module / "main.tf").read_text()).get("locals", {})
 
 
-def line_of(project, file: str, needle: str) -> int:
+def line_of(project, file: str, needle: str, after: str | None = None) -> int:
+    """The first line holding ``needle`` (below the line ``after``: prod.yaml's standby section has an
+    ``enabled`` of its own)."""
     lines = (project.customers_dir / "customer-x" / file).read_text().splitlines()
-    return next(i for i, line in enumerate(lines, 1) if needle in line)
+    start = lines.index(after) if after is not None else -1
+    return next(i for i, line in enumerate(lines, 1) if i > start + 1 and needle in line)
 
 
 def render_error(project) -> str:
@@ -363,7 +366,7 @@ def test_enabled_endpoints_with_nothing_to_create_is_refused(tmp_path):
     project = copy_repo(tmp_path)
     edit_manifest(project, "customer-x", "prod.yaml",
                   {"vpc_endpoints": {"enabled": True, "gateway_services": [], "interface_services": []}})
-    line = line_of(project, "prod.yaml", "enabled: true")
+    line = line_of(project, "prod.yaml", "enabled: true", after="vpc_endpoints:")
     assert (f"customers/customer-x/prod.yaml:{line}: vpc_endpoints.enabled: vpc_endpoints is enabled but lists no "
             "gateway_services and no interface_services; list some or set enabled: false") in render_error(project)
 

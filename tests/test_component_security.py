@@ -46,9 +46,12 @@ def render_error(project) -> str:
     return str(exc.value)
 
 
-def line_of(project, file: str, needle: str) -> int:
+def line_of(project, file: str, needle: str, after: str | None = None) -> int:
+    """The first line holding ``needle`` (below the line ``after``: prod.yaml's standby section has an
+    ``enabled`` of its own)."""
     lines = (project.customers_dir / "customer-x" / file).read_text().splitlines()
-    return next(i for i, line in enumerate(lines, 1) if needle in line)
+    start = lines.index(after) if after is not None else -1
+    return next(i for i, line in enumerate(lines, 1) if i > start + 1 and needle in line)
 
 
 def units(tree: dict[str, str], env: str) -> set[str]:
@@ -265,7 +268,7 @@ def test_customer_readme_explains_how_to_turn_operator_access_on(tree):
 
 def test_operator_access_without_principals_is_refused(project):
     edit_manifest(project, "customer-x", "prod.yaml", {"operator_access": {"enabled": True}})
-    line = line_of(project, "prod.yaml", "enabled")
+    line = line_of(project, "prod.yaml", "enabled", after="operator_access:")
     assert (f"customers/customer-x/prod.yaml:{line}: operator_access.enabled: operator_access is enabled but lists "
             "no principals") in render_error(project)
 
