@@ -142,7 +142,8 @@ KNOWN = "known"
 
 
 def mock_providers(env: EnvContext, arn_types: set[str] | frozenset[str] = frozenset(),
-                   known_types: set[str] | frozenset[str] | None = None, aliases: tuple[str | None, ...] = ALIASES) -> str:
+                   known_types: set[str] | frozenset[str] | None = None,
+                   aliases: tuple[str | None, ...] = ALIASES) -> str:
     """The ``mock_provider`` blocks (default, ``us_east_1`` and ``dr`` aliases) of the environment test.
 
     ``arn_types`` are resource types whose computed ``arn`` the mock provider must fill with a

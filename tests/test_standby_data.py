@@ -152,6 +152,7 @@ def test_eligible_cache_founds_and_joins_a_global_datastore(shipped):
     assert inputs["join_global_datastore"] is True
     assert inputs["kms_key_arn"] == "dependency.standby__kms.outputs.key_arn"
     assert parsed(tree, STANDBY_REDIS)["dependency"]["redis"]["config_path"] == "../../redis"
+    assert inputs["name"] == "customer-x-prod"  # ElastiCache ids are regional: the primary's name, in eu-central-1
     env = prod(project)
     assert global_datastore_refusal(env) is None
     assert REDIS.summary(env.standby_env)["Cache warm standby"].startswith(
@@ -205,7 +206,7 @@ def test_standby_names_live_in_the_standby_region(shipped):
     rds = {c.resource.name: c.region for c in claims if c.resource.kind == "RDS DB instance"}
     assert rds == {"customer-x-prod-standby-postgres": "eu-central-1"}  # no replicas of its own
     groups = {c.resource.name: c.region for c in claims if c.resource.kind == "ElastiCache replication group"}
-    assert groups == {"customer-x-prod-standby": "eu-central-1"}
+    assert groups == {"customer-x-prod": "eu-central-1"}  # ElastiCache ids are regional: the primary's name
     suffixes = [c for c in inventory([customer]) if c.resource.kind == "ElastiCache Global Datastore suffix"]
     assert [(c.env.estate_name, c.resource.name) for c in suffixes] == [("prod", "customer-x-prod")]
 
@@ -231,7 +232,8 @@ def test_validate_harness_mocks_the_standby_provider_in_its_region(shipped):
     env = prod(shipped[0])
     text = environment_test_file(env, {"aws_kms_key"}, None, {"aws_kms_key"}, standby=True)
     assert re.search(r'alias\s+= "standby"', text) and re.search(r'alias\s+= "known_standby"', text)
-    assert re.search(r"aws\.standby\s+= aws\.standby\n", text) and re.search(r"aws\.standby\s+= aws\.known_standby", text)
+    assert re.search(r"aws\.standby\s+= aws\.standby\n", text)
+    assert re.search(r"aws\.standby\s+= aws\.known_standby", text)
     standby_block = text[re.search(r'alias\s+= "standby"', text).start():].split("mock_provider")[0]
     assert '"eu-central-1a"' in standby_block and '"eu-west-1a"' not in standby_block  # the standby's zones
     without = environment_test_file(env, {"aws_kms_key"}, None, {"aws_kms_key"})

@@ -438,7 +438,8 @@ class Rds(Component):
             "log_retention_days": env.manifest.logging.retention_days,
             "apply_immediately": s.apply_immediately,
             # the standby's data comes from the primary (replication), also once promoted
-            "snapshot_identifier": data_set.snapshot if not env.is_standby and (data_set := self.data_set(env)) else None,
+            "snapshot_identifier": (data_set.snapshot if not env.is_standby and (data_set := self.data_set(env))
+                                    else None),
         }
         if replica:
             # a cross-region source is named by its ARN; encrypted with the standby region's key (kms_key_arn)
@@ -563,6 +564,13 @@ class Redis(Component):
         return mocks
 
     @staticmethod
+    def cache_name(env: EnvContext) -> str:
+        """The replication group id and the prefix of its users, groups and log groups. ElastiCache ids
+        are regional: the warm standby's cache keeps the primary's name in its own region (the
+        ``-standby`` prefix would not fit ElastiCache's 40 characters for names the primary's fit)."""
+        return env.primary_env.prefix
+
+    @staticmethod
     def global_datastore(env: EnvContext) -> bool:
         """Whether this environment's cache and its warm standby's share a Global Datastore now: the
         primary's founds it, the standby's is its read-only secondary (until promoted)."""
@@ -614,9 +622,9 @@ class Redis(Component):
             problems.append(env.problem(("redis", "engine_version"),
                                         f"{s.engine} {s.engine_version} is not supported; use "
                                         f"{CACHE_VERSION_HINT[s.engine]} (IAM auth and TLS-only mode need them)"))
-        if len(f"{env.prefix}-default") > 40:
-            problems.append(env.problem(("redis",), f"the cache ids derived from '{env.prefix}' exceed ElastiCache's "
-                                        "40 characters; shorten the customer or environment name"))
+        if len(f"{self.cache_name(env)}-default") > 40:
+            problems.append(env.problem(("redis",), f"the cache ids derived from '{self.cache_name(env)}' exceed "
+                                        "ElastiCache's 40 characters; shorten the customer or environment name"))
         if s.cluster_mode == "disabled" and s.num_node_groups != 1:
             problems.append(env.problem(("redis", "num_node_groups"),
                                         f"must be 1 when cluster_mode is disabled, got {s.num_node_groups}"))
@@ -680,7 +688,8 @@ class Redis(Component):
                    f"redis: the standby's cache must be a secondary of the primary's Global Datastore "
                    f"({env.primary_env.region})"),
             expect(f"{rg}.kms_key_id", key,
-                   f"redis: the secondary must be encrypted with the customer KMS key of its own region ({env.region})"),
+                   "redis: the secondary must be encrypted with the customer KMS key of its own region "
+                   f"({env.region})"),
             Assertion(f"{rg}.engine == null",
                       "redis: a secondary takes its engine (and version, node type, encryption) from the Global "
                       "Datastore"),
@@ -694,7 +703,7 @@ class Redis(Component):
 
     def names(self, env: EnvContext) -> list[NamedResource]:
         s: RedisSettings = self.settings(env)
-        name = env.prefix
+        name = self.cache_name(env)
         family = f"{s.engine}{s.engine_version.split('.')[0]}"
         names = [NamedResource("account-region", "ElastiCache replication group", name, ()),
                  NamedResource("account-region", "ElastiCache subnet group", name, ()),
@@ -714,7 +723,7 @@ class Redis(Component):
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: RedisSettings = self.settings(env)
         inputs = {
-            "name": env.prefix,
+            "name": self.cache_name(env),
             "engine": s.engine,
             "engine_version": s.engine_version,
             "node_type": s.node_type,

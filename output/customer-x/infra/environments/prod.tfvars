@@ -984,7 +984,7 @@ standby__rds = {
 }
 
 standby__redis = {
-  name                       = "customer-x-prod-standby"
+  name                       = "customer-x-prod"
   engine                     = "redis"
   engine_version             = "7.1"
   node_type                  = "cache.r7g.large"

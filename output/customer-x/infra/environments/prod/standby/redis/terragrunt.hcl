@@ -63,7 +63,7 @@ dependency "standby__vpc" {
 }
 
 inputs = {
-  name                        = "customer-x-prod-standby"
+  name                        = "customer-x-prod"
   engine                      = "redis"
   engine_version              = "7.1"
   node_type                   = "cache.r7g.large"
