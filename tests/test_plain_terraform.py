@@ -56,6 +56,11 @@ def test_dev_tfvars_turns_off_what_dev_lacks(tree):
     dev = parsed(tree, "infra/environments/dev.tfvars")
     prod = parsed(tree, "infra/environments/prod.tfvars")
     preview = _label(next(u for u in _units(tree, "dev") if u.startswith("previews/")))
+    # prod's warm standby: every standby__<c> module on in prod, off in dev (which has no standby)
+    standby = {label for label in prod["enabled"] if label.startswith("standby__")}
+    assert standby == {f"standby__{u.removeprefix('standby/')}" for u in _units(tree, "prod") if u.startswith("standby/")}
+    assert all(prod["enabled"].pop(label) for label in standby)
+    assert not any(dev["enabled"].pop(label) for label in standby)
     assert dev["enabled"] == {"bastion": True, "dr": False, "codedeploy": False, "backup": False, preview: True,
                               "dns_records": False, "operator_access": True, "scaling_events": False}
     assert prod["enabled"] == {"bastion": False, "dr": True, "codedeploy": True, "backup": True, preview: False,
@@ -89,11 +94,12 @@ def test_backend_uses_the_terragrunt_bucket_under_a_key_of_its_own(tree):
 
 def test_providers_match_root_hcl(tree):
     providers = tree["infra/providers.tf"]
-    assert providers.count('provider "aws" {') == 3
+    # default, us_east_1, dr, and standby (customer-x prod has a warm standby)
+    assert providers.count('provider "aws" {') == 4 and 'alias               = "standby"' in providers
     assert 'alias               = "us_east_1"' in providers and 'region              = "us-east-1"' in providers
     assert "var.dr_region != null ? var.dr_region : var.region" in providers
-    assert providers.count("allowed_account_ids = [var.account_id]") == 3
-    assert providers.count("tags = var.tags") == 3
+    assert providers.count("allowed_account_ids = [var.account_id]") == 4
+    assert providers.count("tags = var.tags") == 4
 
 
 def test_no_secrets_in_tfvars(tree):
