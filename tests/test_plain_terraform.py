@@ -58,7 +58,8 @@ def test_dev_tfvars_turns_off_what_dev_lacks(tree):
     preview = _label(next(u for u in _units(tree, "dev") if u.startswith("previews/")))
     # prod's warm standby: every standby__<c> module on in prod, off in dev (which has no standby)
     standby = {label for label in prod["enabled"] if label.startswith("standby__")}
-    assert standby == {f"standby__{u.removeprefix('standby/')}" for u in _units(tree, "prod") if u.startswith("standby/")}
+    assert standby == {f"standby__{u.removeprefix('standby/')}" for u in _units(tree, "prod")
+                       if u.startswith("standby/")}
     assert all(prod["enabled"].pop(label) for label in standby)
     assert not any(dev["enabled"].pop(label) for label in standby)
     assert dev["enabled"] == {"bastion": True, "dr": False, "codedeploy": False, "backup": False, preview: True,
