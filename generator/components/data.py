@@ -458,8 +458,9 @@ CACHE_VERSIONS: dict[str, re.Pattern[str]] = {
 CACHE_VERSION_HINT = {"redis": "7.0 or 7.1", "valkey": "7.2 or 8.x"}
 
 #: Regions that offer ElastiCache Global Datastore (AWS ElastiCache guide, "Prerequisites and
-#: limitations"). Every engine version fgen accepts qualifies (Redis OSS 5.0.6+, Valkey 7.2+); so do
-#: TLS, encryption at rest with a customer KMS key, AUTH and RBAC user groups (each region its own).
+#: limitations"). Every engine version fgen accepts qualifies (Redis OSS 5.0.6+, Valkey 7.2+), and the
+#: guide lists TLS, encryption at rest, AUTH and KMS keys as supported. RBAC user groups (regional: each
+#: member attaches its own region's) are not named there: to confirm against AWS before relying on it.
 GLOBAL_DATASTORE_REGIONS = frozenset({
     "af-south-1", "ap-east-1", "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
     "ap-southeast-4", "ap-southeast-5", "ap-southeast-7", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
