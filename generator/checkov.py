@@ -119,6 +119,12 @@ def _choices(env: EnvContext) -> list[Skip]:
                                ("hsts_max_age_seconds", h.hsts_max_age_seconds), ("hsts_include_subdomains", True),
                                ("hsts_preload", False)))
                            + "; preload lists the whole domain in browsers, a commitment for the domain owner"))
+    # CKV_AWS_374 wants a CloudFront geo restriction: where players may play is the operator's business
+    # (licences, sanctions), not a security property fgen can decide; a whitelist or blacklist passes
+    if env.enabled("cdn") and env.manifest.cdn.geo_restriction_type == "none":
+        result.append(Skip("CKV_AWS_374", "CloudFront serves every country: "
+                           + _setting(env, ("cdn", "geo_restriction_type"), "none")
+                           + "; which countries may play is the operator's decision (licences, sanctions)"))
     return result
 
 

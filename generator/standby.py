@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 Capacity = Literal["pilot_light", "warm"]
 #: ElastiCache Global Datastore node families (no burstable t-class nodes) and engine minimums
-GLOBAL_DATASTORE_FAMILIES = ("m5", "m6g", "m7g", "r5", "r6g", "r6gd", "r7g")
+GLOBAL_DATASTORE_FAMILIES = ("m5", "m6g", "m7g", "r5", "r6g", "r6gd", "r7g", "c7gn")
 
 
 class StandbySettings(StrictModel):

@@ -328,9 +328,9 @@ def build_harness(project: Project, customer: str, tools: Toolchain) -> Harness:
                 continue
             used.update(re.findall(r'^resource "([a-z0-9_]+)"', path.read_text(encoding="utf-8"), re.M))
     arn_types = tools.arn_types & used
+    standby = any(label.startswith("standby__") for label in calls)  # the root configures aws.standby
     for env in harness.environments:
-        text = environment_test_file(env, arn_types, scope, used,
-                                     standby=any(e.standby_env is not None for e in harness.environments))
+        text = environment_test_file(env, arn_types, scope, used, standby=standby)
         harness.generated[f"{harness.test_dir(env.name)}/environment.tftest.hcl"] = text
         harness.assertions[env.name] = text.count("\n  assert {")
     for module, outputs in sorted(scope.exposed.items()):

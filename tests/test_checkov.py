@@ -89,7 +89,15 @@ def test_production_config_skips_only_what_fgen_cannot_fix():
     """What prod's config may hold (README): the WAF association checkov cannot follow across modules (WAF is
     mandatory in production) and HSTS preload, the domain owner's decision."""
     config = yaml.safe_load((REPO / "output/customer-x" / checkov_config_path("prod")).read_text())
-    assert set(config["skip-check"]) <= {"CKV2_AWS_28", "CKV2_AWS_47", "CKV_AWS_259"}
+    assert set(config["skip-check"]) <= {"CKV2_AWS_28", "CKV2_AWS_47", "CKV_AWS_259", "CKV_AWS_374"}
+
+
+def test_geo_restriction_skip_only_while_every_country_is_served(project):
+    prod = {s.check_id: s for s in skips(_env(project, "prod"))}
+    assert "cdn.geo_restriction_type: none (templates/profiles/prod/edge.yaml)" in prod["CKV_AWS_374"].reason
+    edit_manifest(project, "customer-x", "prod.yaml", {"cdn": {"geo_restriction_type": "blacklist",
+                                                               "geo_restriction_countries": ["KP"]}})
+    assert "CKV_AWS_374" not in {s.check_id for s in skips(_env(project, "prod"))}
 
 
 def test_validate_refuses_a_broken_checkov_config(project):

@@ -149,9 +149,11 @@ def test_rds_module_encrypts_everything_with_the_customer_key():
         assert db["copy_tags_to_snapshot"] is True
         assert db["storage_type"] == "gp3"
         assert db["enabled_cloudwatch_logs_exports"] == "local.log_exports"
-    assert primary["manage_master_user_password"] is True
-    assert primary["master_user_secret_kms_key_id"] == "var.kms_key_arn"
+    # a cross-region read replica (the warm standby's, replicate_source_db) takes them from its source
+    assert primary["manage_master_user_password"] == "local.replica ? null : true"
+    assert primary["master_user_secret_kms_key_id"] == "local.replica ? null : var.kms_key_arn"
     assert primary["engine"] == "postgres"
+    assert primary["replicate_source_db"] == "var.replicate_source_db"
     assert replica["replicate_source_db"] == "aws_db_instance.this.identifier"
     for key in ("username", "password", "db_name", "engine", "manage_master_user_password"):
         assert key not in replica, f"replicas inherit {key} from the primary"
@@ -171,11 +173,12 @@ def test_rds_module_encrypts_everything_with_the_customer_key():
 def test_redis_module_encrypts_at_rest_and_in_transit():
     resources = module_blocks("redis")
     group = resources["aws_elasticache_replication_group"]["this"]
-    assert group["at_rest_encryption_enabled"] is True
+    # a Global Datastore secondary (the warm standby's) inherits encryption and engine from the datastore
+    assert group["at_rest_encryption_enabled"] == "local.secondary ? null : true"
     assert group["kms_key_id"] == "var.kms_key_arn"
-    assert group["transit_encryption_enabled"] is True
-    assert group["transit_encryption_mode"] == "required"
-    assert group["engine"] == "var.engine"
+    assert group["transit_encryption_enabled"] == "local.secondary ? null : true"
+    assert group["transit_encryption_mode"] == 'local.secondary ? null : "required"'
+    assert group["engine"] == "local.secondary ? null : var.engine"
     assert "auth_token_update_strategy" in group
     delivery = group["dynamic"]["log_delivery_configuration"]
     assert delivery["for_each"] == "toset(local.log_types)"

@@ -114,7 +114,7 @@ def test_tool_caches_are_carried_through_every_command_untouched_and_unread(proj
     assert "valid     customer-x" in assert_ok(cli(project, "validate", "customer-x"))
     assert fingerprint(tree, kept) == before
 
-    edit_manifest(project, "customer-x", "prod.yaml", {"vpc": {"cidr": "10.121.0.0/16"}})
+    edit_manifest(project, "customer-x", "prod.yaml", {"vpc": {"cidr": "10.122.0.0/16"}})
     started = time.monotonic()
     assert "written   customer-x" in assert_ok(cli(project, "render", "customer-x"))
     assert time.monotonic() - started < 120  # generous: a read of the FIFO never returns at all
@@ -250,7 +250,7 @@ def test_render_check_validate_and_previews_after_a_real_terraform_init_with_a_p
     assert_ok(cli(project, "render", "customer-x"))
     assert_ok(cli(project, "render", "customer-x", "--check"))
     assert_ok(cli(project, "validate", "customer-x"))
-    edit_manifest(project, "customer-x", "prod.yaml", {"vpc": {"cidr": "10.121.0.0/16"}})
+    edit_manifest(project, "customer-x", "prod.yaml", {"vpc": {"cidr": "10.122.0.0/16"}})
     assert "written" in assert_ok(cli(project, "render", "customer-x"))
     assert_ok(cli(project, "preview", "add", "customer-x", "fix-login", "--services", "auth", "--expires", "2099-12-31"))
     assert "written" in assert_ok(cli(project, "render", "customer-x"))
@@ -314,7 +314,7 @@ def test_a_killed_or_interrupted_render_all_leaves_no_process_and_whole_trees(tw
     assert_ok(cli(project, "render", "--all", "--jobs", "2"))
     old = {c: snapshot(project.output_dir / c) for c in ("customer-x", "customer-y")}
     for customer in old:
-        edit_manifest(project, customer, "prod.yaml", {"vpc": {"cidr": "10.121.0.0/16"}})
+        edit_manifest(project, customer, "prod.yaml", {"vpc": {"cidr": "10.122.0.0/16"}})
     env = dict(os.environ, FGEN_ROOT=str(project.root), PYTHONPATH=str(REPO))
     parent = subprocess.Popen([sys.executable, "-m", "generator", "render", "--all", "--jobs", "2", "--no-cache"],
                               cwd=project.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -427,7 +427,7 @@ def test_sigterm_stops_the_workers_instead_of_letting_them_take_queued_customers
     assert_ok(cli(project, "render", "--all", "--jobs", "2"))
     old = {c: snapshot(project.output_dir / c) for c in names}
     for customer in names:
-        edit_manifest(project, customer, "prod.yaml", {"vpc": {"cidr": "10.121.0.0/16"}})
+        edit_manifest(project, customer, "prod.yaml", {"vpc": {"cidr": "10.122.0.0/16"}})
     hook, marks = tmp_path / "hook", tmp_path / "marks"
     hook.mkdir()
     marks.mkdir()

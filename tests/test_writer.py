@@ -72,12 +72,12 @@ def test_unmanaged_files_are_kept_and_reported(fgen, project):
     notes.write_text("hand-written\n")
     lock = tree / "infra/environments/prod/vpc/.terraform.lock.hcl"
     lock.write_text("# provider lock\n")
-    edit_manifest(project, "customer-x", "prod.yaml", {"vpc": {"cidr": "10.121.0.0/16"}})
+    edit_manifest(project, "customer-x", "prod.yaml", {"vpc": {"cidr": "10.122.0.0/16"}})
     code, out, _ = fgen("render", "customer-x")
     assert code == 0
     assert notes.read_text() == "hand-written\n" and lock.read_text() == "# provider lock\n"
     assert "not fgen's (left alone): output/customer-x/infra/environments/prod/vpc/NOTES.md" in out
-    assert "10.121.0.0/16" in (tree / "infra/environments/prod/vpc/terragrunt.hcl").read_text()
+    assert "10.122.0.0/16" in (tree / "infra/environments/prod/vpc/terragrunt.hcl").read_text()
 
 
 def test_a_hand_written_file_where_fgen_would_write_is_never_overwritten(fgen, project):
@@ -124,7 +124,7 @@ def test_symlinks_on_the_write_path_are_refused(fgen, project, tmp_path):
     target.write_text("outside\n")
     link = tree / "infra/modules/kms/link.tf"
     link.symlink_to(target)
-    edit_manifest(project, "customer-x", "prod.yaml", {"vpc": {"cidr": "10.121.0.0/16"}})
+    edit_manifest(project, "customer-x", "prod.yaml", {"vpc": {"cidr": "10.122.0.0/16"}})
     code, _, err = fgen("render", "customer-x")
     assert code == 1 and "is a symbolic link; fgen does not write through links" in err
     assert target.read_text() == "outside\n"

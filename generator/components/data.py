@@ -16,6 +16,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from ..errors import Problem
 from ..schema.base import StrictModel
+from ..standby import GLOBAL_DATASTORE_FAMILIES
 from .base import Assertion, Component, EnvContext, NamedResource, expect, hcl_value, log_groups
 
 # --- shared value types -------------------------------------------------------------------------
@@ -230,6 +231,8 @@ class Rds(Component):
     #: real RDS always returns master_user_secret when manage_master_user_password is true
     mock_resources = {
         "aws_db_instance": {
+            # the standby's replica checks that its source is a DB instance ARN
+            "arn": mock_outputs["db_instance_arn"],
             "master_user_secret": [{
                 "secret_arn": mock_outputs["master_user_secret_arn"],
                 "kms_key_id": mock_outputs["kms_key_arn"],
@@ -241,8 +244,30 @@ class Rds(Component):
     def identifier(self, env: EnvContext) -> str:
         return f"{env.prefix}-postgres"
 
+    @staticmethod
+    def is_replica(env: EnvContext) -> bool:
+        """The warm standby's database, until promoted: a cross-region read replica of the primary's.
+
+        It takes engine, version, database, master user (and its secret) from the primary. Single-AZ,
+        no read replicas of its own and no final snapshot (RDS takes none of a replica); automated
+        backups from PostgreSQL 14.1 (RDS keeps none on older replicas). Promotion (``standby.promoted``)
+        drops the source: the instance becomes a standalone primary with the manifest's settings
+        (Multi-AZ, read replicas, final snapshot, its own master user secret in the standby region).
+        """
+        return env.is_standby and not env.promoted
+
+    @staticmethod
+    def replica_backups(s: RdsSettings) -> bool:
+        """RDS for PostgreSQL keeps automated backups on read replicas from 14.1 only."""
+        return int(s.engine_version.split(".")[0]) >= 14
+
     def summary(self, env: EnvContext) -> dict[str, Any]:
         s: RdsSettings = self.settings(env)
+        if self.is_replica(env):
+            backups = s.backup_retention_days if self.replica_backups(s) else "none (PostgreSQL before 14.1)"
+            return {"PostgreSQL": f"cross-region read replica of {env.primary_env.region} ({s.instance_class}, "
+                                  "single-AZ until promoted)",
+                    "PostgreSQL backups (days)": backups}
         return {"PostgreSQL": f"{s.engine_version} on {s.instance_class}",
                 "PostgreSQL Multi-AZ / read replicas": f"{'yes' if s.multi_az else 'no'} / {s.read_replicas}",
                 "PostgreSQL backups (days)": s.backup_retention_days}
@@ -263,7 +288,8 @@ class Rds(Component):
             for key in ("deletion_protection", "multi_az", "final_snapshot"):
                 if not getattr(s, key):
                     problems.append(env.problem(("rds", key), "may not be disabled in production"))
-        problems.extend(self._data_set_problems(env))
+        if not env.is_standby:  # the standby's data comes from the primary, never from a data set
+            problems.extend(self._data_set_problems(env))
         return problems
 
     def data_set(self, env: EnvContext) -> DataSet | None:
@@ -311,8 +337,13 @@ class Rds(Component):
 
     def assertions(self, env: EnvContext) -> list[Assertion]:
         s: RdsSettings = self.settings(env)
+        if self.is_replica(env):
+            return self._replica_assertions(env, s)
         db = "aws_db_instance.this"
         key = env.out("kms", "key_arn")
+        promoted = ([Assertion(f"{db}.replicate_source_db == null",
+                               "rds: the promoted standby's database must be standalone (no replication source)")]
+                    if env.is_standby else [])
         return [
             expect(f"{db}.multi_az", s.multi_az, f"rds: multi_az must be {hcl_value(s.multi_az)} (rds.multi_az)"),
             expect(f"{db}.deletion_protection", s.deletion_protection,
@@ -336,13 +367,39 @@ class Rds(Component):
                       f"{hcl_value(key)} && !r.publicly_accessible])",
                       "rds: every read replica must be encrypted with the customer KMS key and private"),
             log_groups("rds", "values(aws_cloudwatch_log_group.exports)", env.manifest.logging.retention_days, key),
-        ]
+        ] + promoted
 
+    def _replica_assertions(self, env: EnvContext, s: RdsSettings) -> list[Assertion]:
+        """The standby's cross-region read replica: its source is the primary's ARN, its key its own region's."""
+        db = "aws_db_instance.this"
+        key = env.out("kms", "key_arn")
+        backups = s.backup_retention_days if self.replica_backups(s) else 0
+        return [
+            expect(f"{db}.replicate_source_db", env.primary_out("rds", "db_instance_arn"),
+                   f"rds: the standby's database must be a read replica of the primary's in "
+                   f"{env.primary_env.region}, named by its ARN"),
+            Assertion(f"{db}.storage_encrypted", "rds: storage must be encrypted"),
+            expect(f"{db}.kms_key_id", key,
+                   f"rds: the replica must be encrypted with the customer KMS key of its own region ({env.region})"),
+            Assertion(f"{db}.manage_master_user_password == null && {db}.password == null",
+                      "rds: the replica sets no master password (its master user is the primary's)"),
+            Assertion(f"!{db}.publicly_accessible", "rds: the instance must not be publicly accessible"),
+            expect(f"{db}.deletion_protection", s.deletion_protection,
+                   f"rds: deletion_protection must be {hcl_value(s.deletion_protection)} (rds.deletion_protection)"),
+            expect(f"{db}.backup_retention_period", backups,
+                   f"rds: the replica must keep backups {backups} days (rds.backup_retention_days; RDS keeps none "
+                   "on replicas before PostgreSQL 14.1)"),
+            expect(f"{db}.instance_class", s.instance_class,
+                   f"rds: instance class must be {s.instance_class} (rds.instance_class)"),
+            expect("length(aws_db_instance.replica)", 0, "rds: the standby's replica has no read replicas of its own"),
+            log_groups("rds", "values(aws_cloudwatch_log_group.exports)", env.manifest.logging.retention_days, key),
+        ]
 
     def names(self, env: EnvContext) -> list[NamedResource]:
         s: RdsSettings = self.settings(env)
         primary = self.identifier(env)
-        instances = [primary] + [f"{primary}-replica-{i}" for i in range(1, s.read_replicas + 1)]
+        replicas = 0 if self.is_replica(env) else s.read_replicas
+        instances = [primary] + [f"{primary}-replica-{i}" for i in range(1, replicas + 1)]
         names = [NamedResource("account-region", "RDS DB subnet group", primary, ())]
         for instance in instances:
             names.append(NamedResource("account-region", "RDS DB instance", instance, ()))
@@ -353,7 +410,8 @@ class Rds(Component):
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: RdsSettings = self.settings(env)
-        return {
+        replica = self.is_replica(env)
+        inputs = {
             "identifier": self.identifier(env),
             "engine_version": s.engine_version,
             "instance_class": s.instance_class,
@@ -366,20 +424,28 @@ class Rds(Component):
             "subnet_ids": env.out("vpc", "database_subnet_ids"),
             "availability_zones": env.out("vpc", "azs"),
             "security_group_ids": [env.out("security_groups", "rds_security_group_id")],
-            "multi_az": s.multi_az,
+            "multi_az": s.multi_az and not replica,
             "deletion_protection": s.deletion_protection,
             "final_snapshot": s.final_snapshot,
-            "backup_retention_period": s.backup_retention_days,
+            # RDS keeps no automated backups on PostgreSQL read replicas before 14.1
+            "backup_retention_period": 0 if replica and not self.replica_backups(s) else s.backup_retention_days,
             "backup_window": s.backup_window,
             "maintenance_window": s.maintenance_window,
             "log_min_duration_statement": s.log_min_duration_statement_ms,
             "performance_insights_retention_period": s.performance_insights_retention_days,
             "monitoring_interval": s.monitoring_interval_seconds,
-            "read_replica_count": s.read_replicas,
+            "read_replica_count": 0 if replica else s.read_replicas,
             "log_retention_days": env.manifest.logging.retention_days,
             "apply_immediately": s.apply_immediately,
-            "snapshot_identifier": data_set.snapshot if (data_set := self.data_set(env)) else None,
+            # the standby's data comes from the primary (replication), also once promoted
+            "snapshot_identifier": (data_set.snapshot if not env.is_standby and (data_set := self.data_set(env))
+                                    else None),
         }
+        if replica:
+            # a cross-region source is named by its ARN; encrypted with the standby region's key (kms_key_arn)
+            inputs["replicate_source_db"] = env.primary_out("rds", "db_instance_arn")
+            inputs["replicate"] = True  # known at plan time, unlike the ARN
+        return inputs
 
 
 # --- ElastiCache Redis / Valkey -----------------------------------------------------------------
@@ -390,6 +456,44 @@ CACHE_VERSIONS: dict[str, re.Pattern[str]] = {
     "valkey": re.compile(r"^(7\.2|8\.[0-9])$"),
 }
 CACHE_VERSION_HINT = {"redis": "7.0 or 7.1", "valkey": "7.2 or 8.x"}
+
+#: Regions that offer ElastiCache Global Datastore (AWS ElastiCache guide, "Prerequisites and
+#: limitations"). Every engine version fgen accepts qualifies (Redis OSS 5.0.6+, Valkey 7.2+), and the
+#: guide lists TLS, encryption at rest, AUTH and KMS keys as supported. RBAC user groups (regional: each
+#: member attaches its own region's) are not named there: to confirm against AWS before relying on it.
+GLOBAL_DATASTORE_REGIONS = frozenset({
+    "af-south-1", "ap-east-1", "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
+    "ap-southeast-4", "ap-southeast-5", "ap-southeast-7", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+    "ca-central-1", "ca-west-1", "cn-north-1", "cn-northwest-1", "eu-central-1", "eu-central-2", "eu-north-1",
+    "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1", "me-central-1",
+    "me-south-1", "mx-central-1", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+    "us-gov-east-1", "us-gov-west-1",
+})
+
+
+def global_datastore_refusal(env: EnvContext) -> str | None:
+    """Why the warm standby's cache cannot join a Global Datastore of the primary's (None: it can).
+
+    AWS's constraints: the node families of ``GLOBAL_DATASTORE_FAMILIES`` in size large or bigger
+    (every member has the primary's node type, engine version and shard count), both regions among
+    ``GLOBAL_DATASTORE_REGIONS``. Without it the standby runs an empty cache that warms up.
+    """
+    primary = env.primary_env
+    standby = primary.standby_env
+    if standby is None:
+        return "the environment has no warm standby"
+    s: RedisSettings = primary.manifest.redis
+    _, family, size = s.node_type.split(".")
+    if family not in GLOBAL_DATASTORE_FAMILIES or size in ("micro", "small", "medium"):
+        return (f"{s.node_type} nodes cannot join a Global Datastore (it needs "
+                f"{', '.join(GLOBAL_DATASTORE_FAMILIES)} nodes, large or bigger)")
+    for region in (primary.region, standby.region):
+        if region not in GLOBAL_DATASTORE_REGIONS:
+            return f"ElastiCache Global Datastore is not offered in {region}"
+    if {primary.region, standby.region} & {"cn-north-1", "cn-northwest-1"} and \
+            {primary.region, standby.region} != {"cn-north-1", "cn-northwest-1"}:
+        return "China regions replicate only between cn-north-1 and cn-northwest-1"
+    return None
 
 
 class RedisSettings(StrictModel):
@@ -439,6 +543,12 @@ class Redis(Component):
         "app_user_arn": "arn:aws:elasticache:eu-west-1:111111111111:user:mock-redis-app",
         # auth_token mode only (null with iam); mocks() derives it from the manifest's parameter name
         "auth_token_parameter_arn": "arn:aws:ssm:eu-west-1:111111111111:parameter/mock/redis/auth-token",
+        # null without a warm standby on a Global Datastore; AWS prefixes the suffix with 5 letters
+        "global_replication_group_id": "ldgnf-mock-redis",
+    }
+    #: the mock provider's random strings fail the standby module's check of the datastore id's form
+    mock_resources = {
+        "aws_elasticache_global_replication_group": {"global_replication_group_id": "ldgnf-mock-redis"},
     }
     mock_data = {
         # the provider validates auth_token (16-128 printable characters) even under a mock
@@ -454,13 +564,55 @@ class Redis(Component):
             mocks["auth_token_parameter_arn"] = f"arn:aws:ssm:{env.region}:{env.account_id}:parameter/{name}"
         return mocks
 
+    @staticmethod
+    def cache_name(env: EnvContext) -> str:
+        """The replication group id and the prefix of its users, groups and log groups. ElastiCache ids
+        are regional: the warm standby's cache keeps the primary's name in its own region (the
+        ``-standby`` prefix would not fit ElastiCache's 40 characters for names the primary's fit)."""
+        return env.primary_env.prefix
+
+    @staticmethod
+    def global_datastore(env: EnvContext) -> bool:
+        """Whether this environment's cache and its warm standby's share a Global Datastore now: the
+        primary's founds it, the standby's is its read-only secondary (until promoted)."""
+        primary = env.primary_env
+        return (primary.standby_env is not None and not primary.promoted and primary.renders("redis")
+                and primary.standby_env.renders("redis") and global_datastore_refusal(primary) is None)
+
+    def standby_fact(self, env: EnvContext) -> str | None:
+        """One line on the warm standby's cache (README), from either context; None without a standby.
+
+        Promotion (RUNBOOK.md): with both regions up, ``aws elasticache failover-global-replication-group``
+        makes the standby's group the datastore's primary (then the old primary is disassociated); with
+        the primary region lost, ``aws elasticache disassociate-global-replication-group`` (in the standby
+        region) detaches the standby's group as a standalone primary. Either way the standby's group must
+        be standalone before ``standby.promoted: true`` is applied: it renders the same group standalone
+        (the manifest's engine, node type, parameter group and encryption settings, no datastore id) and
+        removes the primary region's cache and the datastore (guarded like any unit removal).
+        """
+        primary = env.primary_env
+        standby = primary.standby_env
+        if standby is None or not standby.renders("redis"):
+            return None
+        if primary.promoted:
+            return (f"promoted in {standby.region}: a standalone primary (after failover-global-replication-group "
+                    "or disassociate-global-replication-group; see RUNBOOK.md)")
+        if self.global_datastore(primary):
+            return (f"Global Datastore: {standby.region} is a read-only secondary of {primary.region}, replicated "
+                    "asynchronously (typically under a second) and promoted by failing the datastore over")
+        return (f"empty cache in {standby.region} that warms up after a failover (no Global Datastore: "
+                f"{global_datastore_refusal(primary)})")
+
     def summary(self, env: EnvContext) -> dict[str, Any]:
         s: RedisSettings = self.settings(env)
         nodes = s.num_node_groups * (1 + s.replicas_per_node_group)
-        return {"Cache": f"{s.engine} {s.engine_version} on {nodes} × {s.node_type}",
-                "Cache failover / Multi-AZ": f"{'yes' if s.automatic_failover else 'no'} / "
-                                             f"{'yes' if s.multi_az else 'no'}",
-                "Cache authentication": "IAM (RBAC)" if s.auth == "iam" else "AUTH token (SSM)"}
+        facts = {"Cache": f"{s.engine} {s.engine_version} on {nodes} × {s.node_type}",
+                 "Cache failover / Multi-AZ": f"{'yes' if s.automatic_failover else 'no'} / "
+                                              f"{'yes' if s.multi_az else 'no'}",
+                 "Cache authentication": "IAM (RBAC)" if s.auth == "iam" else "AUTH token (SSM)"}
+        if (fact := self.standby_fact(env)) is not None:
+            facts["Cache warm standby"] = fact
+        return facts
 
     def check(self, env: EnvContext) -> list[Problem]:
         if not self.enabled(env):
@@ -471,9 +623,9 @@ class Redis(Component):
             problems.append(env.problem(("redis", "engine_version"),
                                         f"{s.engine} {s.engine_version} is not supported; use "
                                         f"{CACHE_VERSION_HINT[s.engine]} (IAM auth and TLS-only mode need them)"))
-        if len(f"{env.prefix}-default") > 40:
-            problems.append(env.problem(("redis",), f"the cache ids derived from '{env.prefix}' exceed ElastiCache's "
-                                        "40 characters; shorten the customer or environment name"))
+        if len(f"{self.cache_name(env)}-default") > 40:
+            problems.append(env.problem(("redis",), f"the cache ids derived from '{self.cache_name(env)}' exceed "
+                                        "ElastiCache's 40 characters; shorten the customer or environment name"))
         if s.cluster_mode == "disabled" and s.num_node_groups != 1:
             problems.append(env.problem(("redis", "num_node_groups"),
                                         f"must be 1 when cluster_mode is disabled, got {s.num_node_groups}"))
@@ -503,7 +655,15 @@ class Redis(Component):
         rg = "aws_elasticache_replication_group.this"
         key = env.out("kms", "key_arn")
         nodes = "" if s.cluster_mode == "enabled" else f" && {rg}.num_cache_clusters == {1 + s.replicas_per_node_group}"
-        return [
+        if env.is_standby and self.global_datastore(env):
+            return self._secondary_assertions(env, s, nodes)
+        founds = self.global_datastore(env) and not env.is_standby
+        global_group = [expect("length(aws_elasticache_global_replication_group.this)", 1 if founds else 0,
+                               "redis: the primary's cache must found the Global Datastore its warm standby joins"
+                               if founds else "redis: no Global Datastore without a warm standby that joins it")]
+        if env.standby_env is None and not env.is_standby:
+            global_group = []  # no standby: exactly the assertions of before
+        return global_group + [
             Assertion(f'tostring({rg}.at_rest_encryption_enabled) == "true" && {rg}.kms_key_id == {hcl_value(key)}',
                       "redis: data at rest must be encrypted with the customer KMS key"),
             Assertion(f'{rg}.transit_encryption_enabled == true && {rg}.transit_encryption_mode == "required"',
@@ -519,10 +679,32 @@ class Redis(Component):
             log_groups("redis", "values(aws_cloudwatch_log_group.this)", env.manifest.logging.retention_days, key),
         ]
 
+    def _secondary_assertions(self, env: EnvContext, s: RedisSettings, nodes: str) -> list[Assertion]:
+        """The standby's cache on the primary's Global Datastore: engine, node type and encryption flags
+        are the datastore's (unset here), the key and the replicas its own region's."""
+        rg = "aws_elasticache_replication_group.this"
+        key = env.out("kms", "key_arn")
+        return [
+            expect(f"{rg}.global_replication_group_id", env.primary_out("redis", "global_replication_group_id"),
+                   f"redis: the standby's cache must be a secondary of the primary's Global Datastore "
+                   f"({env.primary_env.region})"),
+            expect(f"{rg}.kms_key_id", key,
+                   "redis: the secondary must be encrypted with the customer KMS key of its own region "
+                   f"({env.region})"),
+            Assertion(f"{rg}.engine == null",
+                      "redis: a secondary takes its engine (and version, node type, encryption) from the Global "
+                      "Datastore"),
+            expect("length(aws_elasticache_global_replication_group.this)", 0,
+                   "redis: the standby's cache joins the primary's Global Datastore and founds none"),
+            Assertion(f"{rg}.automatic_failover_enabled == {hcl_value(s.automatic_failover)}{nodes}",
+                      f"redis: {s.replicas_per_node_group} replicas, automatic failover "
+                      f"{hcl_value(s.automatic_failover)} (redis.replicas_per_node_group, redis.automatic_failover)"),
+            log_groups("redis", "values(aws_cloudwatch_log_group.this)", env.manifest.logging.retention_days, key),
+        ]
 
     def names(self, env: EnvContext) -> list[NamedResource]:
         s: RedisSettings = self.settings(env)
-        name = env.prefix
+        name = self.cache_name(env)
         family = f"{s.engine}{s.engine_version.split('.')[0]}"
         names = [NamedResource("account-region", "ElastiCache replication group", name, ()),
                  NamedResource("account-region", "ElastiCache subnet group", name, ()),
@@ -534,12 +716,15 @@ class Redis(Component):
             names += [NamedResource("account-region", "ElastiCache user", f"{name}-default", ()),
                       NamedResource("account-region", "ElastiCache user", f"{name}-app", ()),
                       NamedResource("account-region", "ElastiCache user group", name, ())]
+        if self.global_datastore(env) and not env.is_standby:
+            # AWS prefixes the suffix with a code of the primary region; the suffix is what fgen chooses
+            names.append(NamedResource("account", "ElastiCache Global Datastore suffix", name, ()))
         return names
 
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: RedisSettings = self.settings(env)
-        return {
-            "name": env.prefix,
+        inputs = {
+            "name": self.cache_name(env),
             "engine": s.engine,
             "engine_version": s.engine_version,
             "node_type": s.node_type,
@@ -562,3 +747,10 @@ class Redis(Component):
             "apply_immediately": s.apply_immediately,
             "log_retention_days": env.manifest.logging.retention_days,
         }
+        if self.global_datastore(env):
+            if env.is_standby:  # engine, version, node type, shards and encryption: the datastore's
+                inputs["global_replication_group_id"] = env.primary_out("redis", "global_replication_group_id")
+                inputs["join_global_datastore"] = True  # known at plan time, unlike the id
+            else:
+                inputs["global_datastore_suffix"] = env.prefix
+        return inputs

@@ -301,11 +301,31 @@ class Backup(Component):
                                        self.restore_testing_plan_name(env), ()))
         return names
 
+    @staticmethod
+    def standby_assets_replica(env: EnvContext) -> str | None:
+        """The promoted standby's assets bucket to back up: the primary's replica in the standby region.
+
+        A backup plan selects resources of its own region only, and the primary's assets unit (its
+        state in the primary region) may be unreachable after a failover: the replica's ARN follows
+        from the manifest (S3 ARNs carry no region or account). None: no replica in this region.
+        """
+        primary = env.primary_env
+        assets = primary.components.get("assets")
+        if assets is None or not primary.renders("assets"):
+            return None
+        if not assets.settings(primary).replication.enabled or primary.manifest.aws.dr_region != env.region:
+            return None
+        return f"arn:aws:s3:::{assets.replica_bucket_name(primary)}"
+
     def inputs(self, env: EnvContext) -> dict[str, Any]:
         s: BackupSettings = self.settings(env)
         t = s.restore_testing
         rds = env.enabled("rds")
         bucket = s.include_assets and env.enabled("assets")
+        bucket_arn = env.out("assets", "bucket_arn") if bucket else None
+        if env.is_standby:  # rendered once promoted: back up what lives in the standby region
+            replica = self.standby_assets_replica(env)
+            bucket, bucket_arn = (True, replica) if s.include_assets and replica is not None else (False, None)
         return {
             "name": env.prefix,
             "vault_name": self.vault_name(env),
@@ -319,7 +339,7 @@ class Backup(Component):
                 "delete_after": s.delete_after_days,
             },
             "db_instance_arn": env.out("rds", "db_instance_arn") if rds else None,
-            "bucket_arn": env.out("assets", "bucket_arn") if bucket else None,
+            "bucket_arn": bucket_arn,
             "back_up_bucket": bucket,
             "notification_topic_arn": env.out("alerts", "topic_arn") if env.enabled("alerts") else None,
             "notify": env.enabled("alerts"),

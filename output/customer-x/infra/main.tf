@@ -301,6 +301,7 @@ module "redis" {
   maintenance_window         = var.redis.maintenance_window
   apply_immediately          = var.redis.apply_immediately
   log_retention_days         = var.redis.log_retention_days
+  global_datastore_suffix    = var.redis.global_datastore_suffix
 }
 
 # ECS cluster on Fargate: one service per application service, behind the ALB, auto-scaled.
@@ -807,6 +808,8 @@ module "standby__rds" {
   log_retention_days                    = var.standby__rds.log_retention_days
   apply_immediately                     = var.standby__rds.apply_immediately
   snapshot_identifier                   = var.standby__rds.snapshot_identifier
+  replicate_source_db                   = module.rds.db_instance_arn
+  replicate                             = var.standby__rds.replicate
 }
 
 # ElastiCache Redis OSS / Valkey replication group: encrypted, TLS only, IAM or AUTH token auth. (warm standby in eu-central-1)
@@ -817,28 +820,30 @@ module "standby__redis" {
     aws = aws.standby
   }
 
-  name                       = var.standby__redis.name
-  engine                     = var.standby__redis.engine
-  engine_version             = var.standby__redis.engine_version
-  node_type                  = var.standby__redis.node_type
-  port                       = var.standby__redis.port
-  cluster_mode_enabled       = var.standby__redis.cluster_mode_enabled
-  num_node_groups            = var.standby__redis.num_node_groups
-  replicas_per_node_group    = var.standby__redis.replicas_per_node_group
-  automatic_failover_enabled = var.standby__redis.automatic_failover_enabled
-  notification_topic_arn     = one(module.standby__alerts[*].topic_arn)
-  multi_az_enabled           = var.standby__redis.multi_az_enabled
-  kms_key_arn                = one(module.standby__kms[*].key_arn)
-  subnet_ids                 = one(module.standby__vpc[*].private_subnet_ids)
-  security_group_ids         = [one(module.standby__security_groups[*].redis_security_group_id)]
-  auth_mode                  = var.standby__redis.auth_mode
-  auth_token_parameter_name  = var.standby__redis.auth_token_parameter_name
-  app_user_access_string     = var.standby__redis.app_user_access_string
-  snapshot_retention_limit   = var.standby__redis.snapshot_retention_limit
-  snapshot_window            = var.standby__redis.snapshot_window
-  maintenance_window         = var.standby__redis.maintenance_window
-  apply_immediately          = var.standby__redis.apply_immediately
-  log_retention_days         = var.standby__redis.log_retention_days
+  name                        = var.standby__redis.name
+  engine                      = var.standby__redis.engine
+  engine_version              = var.standby__redis.engine_version
+  node_type                   = var.standby__redis.node_type
+  port                        = var.standby__redis.port
+  cluster_mode_enabled        = var.standby__redis.cluster_mode_enabled
+  num_node_groups             = var.standby__redis.num_node_groups
+  replicas_per_node_group     = var.standby__redis.replicas_per_node_group
+  automatic_failover_enabled  = var.standby__redis.automatic_failover_enabled
+  notification_topic_arn      = one(module.standby__alerts[*].topic_arn)
+  multi_az_enabled            = var.standby__redis.multi_az_enabled
+  kms_key_arn                 = one(module.standby__kms[*].key_arn)
+  subnet_ids                  = one(module.standby__vpc[*].private_subnet_ids)
+  security_group_ids          = [one(module.standby__security_groups[*].redis_security_group_id)]
+  auth_mode                   = var.standby__redis.auth_mode
+  auth_token_parameter_name   = var.standby__redis.auth_token_parameter_name
+  app_user_access_string      = var.standby__redis.app_user_access_string
+  snapshot_retention_limit    = var.standby__redis.snapshot_retention_limit
+  snapshot_window             = var.standby__redis.snapshot_window
+  maintenance_window          = var.standby__redis.maintenance_window
+  apply_immediately           = var.standby__redis.apply_immediately
+  log_retention_days          = var.standby__redis.log_retention_days
+  global_replication_group_id = module.redis.global_replication_group_id
+  join_global_datastore       = var.standby__redis.join_global_datastore
 }
 
 # ECS cluster on Fargate: one service per application service, behind the ALB, auto-scaled. (warm standby in eu-central-1)

@@ -302,6 +302,7 @@ variable "redis" {
     maintenance_window         = string
     apply_immediately          = bool
     log_retention_days         = number
+    global_datastore_suffix    = string
   })
 }
 
@@ -756,6 +757,7 @@ variable "standby__rds" {
     log_retention_days                    = number
     apply_immediately                     = bool
     snapshot_identifier                   = string
+    replicate                             = bool
   })
   default = null
 }
@@ -781,6 +783,7 @@ variable "standby__redis" {
     maintenance_window         = string
     apply_immediately          = bool
     log_retention_days         = number
+    join_global_datastore      = bool
   })
   default = null
 }

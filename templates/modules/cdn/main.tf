@@ -125,7 +125,6 @@ resource "aws_cloudfront_response_headers_policy" "security" {
 
 resource "aws_cloudfront_distribution" "this" {
   # checkov:skip=CKV_AWS_86:access logs are delivered by CloudFront standard logging v2 (aws_cloudwatch_log_delivery below) to the log bucket; checkov only recognises the legacy logging_config, which would need ACLs on the log bucket
-  # checkov:skip=CKV_AWS_374:geo restriction is the customer's choice (cdn.geo_restriction_type, default none: a game serves players everywhere; waf.blocked_countries blocks countries at the WAF); validate --terraform asserts the setting
   # checkov:skip=CKV_AWS_310:an origin group needs a second copy of an origin: with a warm standby the read-only API paths fail over to the standby ALB (origin_group below); the assets bucket has no second origin, and the read-write API cannot use a group (GET/HEAD/OPTIONS only) and fails over by Route 53 instead
   enabled             = true
   comment             = var.comment

@@ -22,6 +22,12 @@ locals {
   replica_azs = [for i in range(var.read_replica_count) : var.availability_zones[(i + 1) % length(var.availability_zones)]]
 
   monitoring_role_arn = var.monitoring_interval > 0 ? aws_iam_role.monitoring[0].arn : null
+
+  # A cross-region read replica (the warm standby's database) takes its engine version, storage
+  # size, database and master user from its source: RDS refuses them on a replica, and the master
+  # user secret stays the source's. Removing replicate_source_db promotes the replica; the settings
+  # below then apply to the standalone instance (RDS creates its own master user secret).
+  replica = var.replicate
 }
 
 resource "aws_db_subnet_group" "this" {
@@ -103,25 +109,27 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
 # --- primary -----------------------------------------------------------------------------------
 
 resource "aws_db_instance" "this" {
-  identifier     = var.identifier
-  engine         = "postgres"
-  engine_version = var.engine_version
-  instance_class = var.instance_class
-  port           = var.port
-  # A restored instance takes its database and master user from the snapshot.
-  db_name             = var.snapshot_identifier == null ? var.db_name : null
-  username            = var.snapshot_identifier == null ? var.master_username : null
+  identifier          = var.identifier
+  replicate_source_db = var.replicate_source_db
+  engine              = "postgres" # a replica's is its source's, the same
+  engine_version      = local.replica ? null : var.engine_version
+  instance_class      = var.instance_class
+  port                = var.port
+  # A restored instance takes its database and master user from the snapshot, a replica from its source.
+  db_name             = var.snapshot_identifier == null && !local.replica ? var.db_name : null
+  username            = var.snapshot_identifier == null && !local.replica ? var.master_username : null
   snapshot_identifier = var.snapshot_identifier
 
   # RDS generates the password and keeps it in Secrets Manager, encrypted with the customer key.
-  manage_master_user_password   = true
-  master_user_secret_kms_key_id = var.kms_key_arn
+  manage_master_user_password   = local.replica ? null : true
+  master_user_secret_kms_key_id = local.replica ? null : var.kms_key_arn
 
   storage_type          = "gp3"
-  allocated_storage     = var.allocated_storage
+  allocated_storage     = local.replica ? null : var.allocated_storage
   max_allocated_storage = var.max_allocated_storage
   storage_encrypted     = true
-  kms_key_id            = var.kms_key_arn
+  # A cross-region replica must name a key of its own region (KMS keys are regional).
+  kms_key_id = var.kms_key_arn
 
   db_subnet_group_name   = aws_db_subnet_group.this.name
   vpc_security_group_ids = var.security_group_ids
@@ -132,16 +140,17 @@ resource "aws_db_instance" "this" {
 
   iam_database_authentication_enabled = true
   auto_minor_version_upgrade          = true
-  allow_major_version_upgrade         = true
+  allow_major_version_upgrade         = local.replica ? null : true
   apply_immediately                   = var.apply_immediately
 
-  backup_retention_period   = var.backup_retention_period
-  backup_window             = var.backup_window
-  maintenance_window        = var.maintenance_window
-  copy_tags_to_snapshot     = true
-  deletion_protection       = var.deletion_protection
-  skip_final_snapshot       = !var.final_snapshot
-  final_snapshot_identifier = var.final_snapshot ? "${var.identifier}-final" : null
+  backup_retention_period = var.backup_retention_period
+  backup_window           = var.backup_retention_period > 0 ? var.backup_window : null
+  maintenance_window      = var.maintenance_window
+  copy_tags_to_snapshot   = true
+  deletion_protection     = var.deletion_protection
+  # RDS takes no final snapshot of a read replica.
+  skip_final_snapshot       = local.replica || !var.final_snapshot
+  final_snapshot_identifier = !local.replica && var.final_snapshot ? "${var.identifier}-final" : null
 
   performance_insights_enabled          = true
   performance_insights_kms_key_id       = var.kms_key_arn

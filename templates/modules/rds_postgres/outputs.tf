@@ -14,8 +14,8 @@ output "endpoint" {
 }
 
 output "db_name" {
-  description = "Name of the database created on the instance."
-  value       = aws_db_instance.this.db_name
+  description = "Name of the database created on the instance (a replica's: its source's, db_name)."
+  value       = local.replica ? var.db_name : aws_db_instance.this.db_name
 }
 
 output "db_instance_identifier" {
@@ -34,8 +34,8 @@ output "db_instance_resource_id" {
 }
 
 output "master_user_secret_arn" {
-  description = "Secrets Manager secret holding the master user credentials (managed and rotated by RDS)."
-  value       = try(aws_db_instance.this.master_user_secret[0].secret_arn, null)
+  description = "Secrets Manager secret holding the master user credentials (managed and rotated by RDS); null on a cross-region read replica, whose master user and secret are its source's until it is promoted."
+  value       = local.replica ? null : try(aws_db_instance.this.master_user_secret[0].secret_arn, null)
 }
 
 output "replica_addresses" {

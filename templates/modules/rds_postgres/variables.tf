@@ -130,12 +130,17 @@ variable "final_snapshot" {
 }
 
 variable "backup_retention_period" {
-  description = "Days automated backups are kept."
+  description = "Days automated backups are kept (0: none, a read replica only)."
   type        = number
 
   validation {
-    condition     = var.backup_retention_period >= 1 && var.backup_retention_period <= 35
-    error_message = "backup_retention_period must be between 1 and 35 days."
+    condition     = var.backup_retention_period >= (var.replicate ? 0 : 1) && var.backup_retention_period <= 35
+    error_message = "backup_retention_period must be between 1 and 35 days (0 only on a read replica)."
+  }
+
+  validation {
+    condition     = !var.replicate || var.backup_retention_period == 0 || tonumber(split(".", var.engine_version)[0]) >= 14
+    error_message = "RDS for PostgreSQL keeps no automated backups on read replicas before 14.1: backup_retention_period must be 0."
   }
 }
 
@@ -222,5 +227,32 @@ variable "snapshot_identifier" {
   validation {
     condition     = var.snapshot_identifier == null || can(regex("^((rds:)?[A-Za-z][A-Za-z0-9-]{0,254}|arn:aws[a-z-]*:rds:[a-z0-9-]+:[0-9]{12}:snapshot:(rds:)?[A-Za-z][A-Za-z0-9-]*)$", var.snapshot_identifier))
     error_message = "snapshot_identifier must be a DB snapshot identifier or ARN."
+  }
+}
+
+variable "replicate_source_db" {
+  description = "ARN of the DB instance this one is a cross-region read replica of (the warm standby's database); null for a standalone instance. The replica takes engine, version, database and master user from its source and is encrypted with kms_key_arn, a key of its own region. Setting it to null promotes the replica to a standalone instance (irreversible)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.replicate_source_db == null || can(regex("^arn:aws[a-z-]*:rds:[a-z0-9-]+:[0-9]{12}:db:[a-z][a-z0-9-]{0,62}$", var.replicate_source_db))
+    error_message = "replicate_source_db must be the ARN of a DB instance (arn:aws:rds:<region>:<account>:db:<identifier>): a cross-region replica names its source by ARN."
+  }
+
+  validation {
+    condition     = var.replicate_source_db == null || var.snapshot_identifier == null
+    error_message = "A read replica takes its data from replicate_source_db; snapshot_identifier must be null."
+  }
+}
+
+variable "replicate" {
+  description = "Whether replicate_source_db is set: known at plan time, unlike the source's ARN (another unit's output), so the arguments a replica may not set are decided in the plan."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = var.replicate == (var.replicate_source_db != null)
+    error_message = "replicate must be true exactly when replicate_source_db is set."
   }
 }

@@ -199,3 +199,46 @@ variable "notification_topic_arn" {
     error_message = "notification_topic_arn must be an SNS topic ARN or null."
   }
 }
+
+variable "global_datastore_suffix" {
+  description = "Found an ElastiCache Global Datastore on this replication group (the primary) for a warm standby in another region to join; AWS names it <region prefix>-<suffix>. null: none. Needs Global Datastore node types (m5, m6g, m7g, r5, r6g, r6gd, r7g, c7gn; large or bigger)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.global_datastore_suffix == null || can(regex("^[a-z][a-z0-9-]{0,32}[a-z0-9]$", var.global_datastore_suffix))
+    error_message = "global_datastore_suffix must be 2-34 lowercase letters, digits and hyphens, starting with a letter."
+  }
+
+  validation {
+    condition     = var.global_datastore_suffix == null || can(regex("^cache\\.(m5|m6g|m7g|r5|r6g|r6gd|r7g|c7gn)\\.([1-9][0-9]?)?x?large$", var.node_type))
+    error_message = "A Global Datastore needs m5, m6g, m7g, r5, r6g, r6gd, r7g or c7gn nodes of size large or bigger."
+  }
+}
+
+variable "global_replication_group_id" {
+  description = "Join this Global Datastore (its id, <region prefix>-<suffix>) as a read-only secondary (the warm standby's cache); engine, version, node type, parameter group, shards and encryption then come from the datastore. null: a standalone replication group (setting it back to null after a failover or disassociation keeps the group, now standalone)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.global_replication_group_id == null || can(regex("^[a-z]{5}-[a-z][a-z0-9-]*[a-z0-9]$", var.global_replication_group_id))
+    error_message = "global_replication_group_id must be a Global Datastore id: a 5-letter region prefix, a hyphen and the suffix (e.g. ldgnf-acme-prod)."
+  }
+
+  validation {
+    condition     = var.global_replication_group_id == null || var.global_datastore_suffix == null
+    error_message = "A replication group either founds a Global Datastore (global_datastore_suffix) or joins one (global_replication_group_id), not both."
+  }
+}
+
+variable "join_global_datastore" {
+  description = "Whether global_replication_group_id is set: known at plan time, unlike the datastore's id (the primary's unit's output), so the arguments a secondary may not set are decided in the plan."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = var.join_global_datastore == (var.global_replication_group_id != null)
+    error_message = "join_global_datastore must be true exactly when global_replication_group_id is set."
+  }
+}

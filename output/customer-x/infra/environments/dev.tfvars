@@ -286,6 +286,7 @@ redis = {
   maintenance_window         = "sun:05:00-sun:06:00"
   apply_immediately          = true
   log_retention_days         = 14
+  global_datastore_suffix    = null
 }
 
 ecs = {

@@ -350,6 +350,7 @@ redis = {
   maintenance_window         = "sun:05:30-sun:06:30"
   apply_immediately          = false
   log_retention_days         = 400
+  global_datastore_suffix    = "customer-x-prod"
 }
 
 ecs = {
@@ -1007,7 +1008,7 @@ standby__rds = {
   port                                  = 5432
   allocated_storage                     = 100
   max_allocated_storage                 = 1000
-  multi_az                              = true
+  multi_az                              = false
   deletion_protection                   = true
   final_snapshot                        = true
   backup_retention_period               = 14
@@ -1016,14 +1017,15 @@ standby__rds = {
   log_min_duration_statement            = 250
   performance_insights_retention_period = 93
   monitoring_interval                   = 15
-  read_replica_count                    = 1
+  read_replica_count                    = 0
   log_retention_days                    = 400
   apply_immediately                     = false
   snapshot_identifier                   = null
+  replicate                             = true
 }
 
 standby__redis = {
-  name                       = "customer-x-prod-sb"
+  name                       = "customer-x-prod"
   engine                     = "redis"
   engine_version             = "7.1"
   node_type                  = "cache.r7g.large"
@@ -1041,6 +1043,7 @@ standby__redis = {
   maintenance_window         = "sun:05:30-sun:06:30"
   apply_immediately          = false
   log_retention_days         = 400
+  join_global_datastore      = true
 }
 
 standby__ecs = {

@@ -6,6 +6,13 @@ locals {
   family = "${var.engine}${split(".", var.engine_version)[0]}"
   # ElastiCache vends these two logs; each goes to its own KMS-encrypted log group.
   log_types = ["slow-log", "engine-log"]
+
+  # ElastiCache Global Datastore (the warm standby's cache): the primary region's replication group
+  # founds it (global_datastore_suffix), the standby region's joins it as a read-only secondary
+  # (global_replication_group_id). A secondary takes engine, version, node type, parameter group,
+  # shard count and encryption settings from the global datastore: AWS (and the provider) refuse
+  # them on it. Its KMS key, subnets, security groups, users and AUTH token are its own region's.
+  secondary = var.join_global_datastore
 }
 
 resource "aws_elasticache_subnet_group" "this" {
@@ -97,18 +104,19 @@ data "aws_ssm_parameter" "auth_token" {
 # --- replication group -------------------------------------------------------------------------
 
 resource "aws_elasticache_replication_group" "this" {
-  replication_group_id = var.name
-  description          = "${var.name} ${var.engine} cache"
-  engine               = var.engine
-  engine_version       = var.engine_version
-  node_type            = var.node_type
-  port                 = var.port
-  parameter_group_name = aws_elasticache_parameter_group.this.name
-  subnet_group_name    = aws_elasticache_subnet_group.this.name
-  security_group_ids   = var.security_group_ids
+  replication_group_id        = var.name
+  description                 = "${var.name} ${var.engine} cache"
+  global_replication_group_id = var.global_replication_group_id
+  engine                      = local.secondary ? null : var.engine
+  engine_version              = local.secondary ? null : var.engine_version
+  node_type                   = local.secondary ? null : var.node_type
+  port                        = var.port
+  parameter_group_name        = local.secondary ? null : aws_elasticache_parameter_group.this.name
+  subnet_group_name           = aws_elasticache_subnet_group.this.name
+  security_group_ids          = var.security_group_ids
 
-  cluster_mode            = var.cluster_mode_enabled ? "enabled" : "disabled"
-  num_node_groups         = var.cluster_mode_enabled ? var.num_node_groups : null
+  cluster_mode            = local.secondary ? null : (var.cluster_mode_enabled ? "enabled" : "disabled")
+  num_node_groups         = var.cluster_mode_enabled && !local.secondary ? var.num_node_groups : null
   replicas_per_node_group = var.cluster_mode_enabled ? var.replicas_per_node_group : null
   num_cache_clusters      = var.cluster_mode_enabled ? null : 1 + var.replicas_per_node_group
 
@@ -117,10 +125,11 @@ resource "aws_elasticache_replication_group" "this" {
   automatic_failover_enabled = var.automatic_failover_enabled
   multi_az_enabled           = var.multi_az_enabled
 
-  at_rest_encryption_enabled = true
+  # a secondary inherits encryption at rest and in transit from the global datastore (its primary's)
+  at_rest_encryption_enabled = local.secondary ? null : true
   kms_key_id                 = var.kms_key_arn
-  transit_encryption_enabled = true
-  transit_encryption_mode    = "required"
+  transit_encryption_enabled = local.secondary ? null : true
+  transit_encryption_mode    = local.secondary ? null : "required"
 
   user_group_ids             = local.iam ? [aws_elasticache_user_group.this[0].user_group_id] : null
   auth_token                 = local.iam ? null : data.aws_ssm_parameter.auth_token[0].value
@@ -147,4 +156,23 @@ resource "aws_elasticache_replication_group" "this" {
   tags = {
     Name = var.name
   }
+}
+
+# --- Global Datastore --------------------------------------------------------------------------
+# Founded on the primary region's replication group for the warm standby's cache to join. Engine
+# upgrades and node type changes of the members then go through it (AWS applies them to every
+# member). Promoting the standby is `aws elasticache failover-global-replication-group` (both
+# regions up) or `disassociate-global-replication-group` (the primary region lost), see RUNBOOK.md.
+
+resource "aws_elasticache_global_replication_group" "this" {
+  count = var.global_datastore_suffix != null ? 1 : 0
+
+  global_replication_group_id_suffix   = var.global_datastore_suffix
+  global_replication_group_description = "${var.name} ${var.engine} cache and its warm standby"
+  primary_replication_group_id         = aws_elasticache_replication_group.this.replication_group_id
+
+  engine_version             = var.engine_version
+  cache_node_type            = var.node_type
+  automatic_failover_enabled = var.automatic_failover_enabled
+  num_node_groups            = var.cluster_mode_enabled ? var.num_node_groups : null
 }

@@ -47,3 +47,8 @@ output "auth_token_parameter_arn" {
   description = "ARN of the SSM SecureString holding the AUTH token, for ECS secrets (null with iam)."
   value       = local.iam ? null : data.aws_ssm_parameter.auth_token[0].arn
 }
+
+output "global_replication_group_id" {
+  description = "Global Datastore this replication group founded or joined (null: none); the warm standby's cache joins the primary's."
+  value       = var.global_datastore_suffix != null ? aws_elasticache_global_replication_group.this[0].global_replication_group_id : var.global_replication_group_id
+}

@@ -75,4 +75,5 @@ inputs = {
   maintenance_window         = "sun:05:30-sun:06:30"
   apply_immediately          = false
   log_retention_days         = 400
+  global_datastore_suffix    = "customer-x-prod"
 }

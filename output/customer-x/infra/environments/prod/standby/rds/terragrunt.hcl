@@ -8,6 +8,16 @@ terraform {
   source = "../../../../modules//rds_postgres"
 }
 
+dependency "rds" {
+  config_path = "../../rds"
+
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+  mock_outputs_merge_strategy_with_state  = "shallow"
+  mock_outputs = {
+    db_instance_arn = "arn:aws:rds:eu-west-1:111111111111:db:mock-postgres"
+  }
+}
+
 dependency "standby__kms" {
   config_path = "../kms"
 
@@ -56,7 +66,7 @@ inputs = {
   subnet_ids                            = dependency.standby__vpc.outputs.database_subnet_ids
   availability_zones                    = dependency.standby__vpc.outputs.azs
   security_group_ids                    = [dependency.standby__security_groups.outputs.rds_security_group_id]
-  multi_az                              = true
+  multi_az                              = false
   deletion_protection                   = true
   final_snapshot                        = true
   backup_retention_period               = 14
@@ -65,8 +75,10 @@ inputs = {
   log_min_duration_statement            = 250
   performance_insights_retention_period = 93
   monitoring_interval                   = 15
-  read_replica_count                    = 1
+  read_replica_count                    = 0
   log_retention_days                    = 400
   apply_immediately                     = false
   snapshot_identifier                   = null
+  replicate_source_db                   = dependency.rds.outputs.db_instance_arn
+  replicate                             = true
 }

@@ -8,6 +8,16 @@ terraform {
   source = "../../../../modules//redis"
 }
 
+dependency "redis" {
+  config_path = "../../redis"
+
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+  mock_outputs_merge_strategy_with_state  = "shallow"
+  mock_outputs = {
+    global_replication_group_id = "ldgnf-mock-redis"
+  }
+}
+
 dependency "standby__alerts" {
   config_path = "../alerts"
 
@@ -53,26 +63,28 @@ dependency "standby__vpc" {
 }
 
 inputs = {
-  name                       = "customer-x-prod-sb"
-  engine                     = "redis"
-  engine_version             = "7.1"
-  node_type                  = "cache.r7g.large"
-  port                       = 6379
-  cluster_mode_enabled       = false
-  num_node_groups            = 1
-  replicas_per_node_group    = 2
-  automatic_failover_enabled = true
-  notification_topic_arn     = dependency.standby__alerts.outputs.topic_arn
-  multi_az_enabled           = true
-  kms_key_arn                = dependency.standby__kms.outputs.key_arn
-  subnet_ids                 = dependency.standby__vpc.outputs.private_subnet_ids
-  security_group_ids         = [dependency.standby__security_groups.outputs.redis_security_group_id]
-  auth_mode                  = "iam"
-  auth_token_parameter_name  = null
-  app_user_access_string     = "on ~* +@all -@dangerous"
-  snapshot_retention_limit   = 7
-  snapshot_window            = "01:00-02:00"
-  maintenance_window         = "sun:05:30-sun:06:30"
-  apply_immediately          = false
-  log_retention_days         = 400
+  name                        = "customer-x-prod"
+  engine                      = "redis"
+  engine_version              = "7.1"
+  node_type                   = "cache.r7g.large"
+  port                        = 6379
+  cluster_mode_enabled        = false
+  num_node_groups             = 1
+  replicas_per_node_group     = 2
+  automatic_failover_enabled  = true
+  notification_topic_arn      = dependency.standby__alerts.outputs.topic_arn
+  multi_az_enabled            = true
+  kms_key_arn                 = dependency.standby__kms.outputs.key_arn
+  subnet_ids                  = dependency.standby__vpc.outputs.private_subnet_ids
+  security_group_ids          = [dependency.standby__security_groups.outputs.redis_security_group_id]
+  auth_mode                   = "iam"
+  auth_token_parameter_name   = null
+  app_user_access_string      = "on ~* +@all -@dangerous"
+  snapshot_retention_limit    = 7
+  snapshot_window             = "01:00-02:00"
+  maintenance_window          = "sun:05:30-sun:06:30"
+  apply_immediately           = false
+  log_retention_days          = 400
+  global_replication_group_id = dependency.redis.outputs.global_replication_group_id
+  join_global_datastore       = true
 }
