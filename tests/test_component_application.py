@@ -165,10 +165,8 @@ def test_long_customer_name_renders_valid_names(tmp_path):
     assert len(f"{long}-prod-leaderboard") > 32
     shutil.copytree(project.customers_dir / "customer-x", project.customers_dir / long)
     edit_manifest(project, long, "customer.yaml", {"customer": {"name": long}})
-    # its standby's prefix (<name>-prod-standby) is too long for ElastiCache ids: the primary's names only
-    edit_manifest(project, long, "prod.yaml", {"standby": {"enabled": False}})
     tree = render_tree(project, long)
-    for env in ("dev", "prod"):
+    for env in ("dev", "prod", "prod/standby"):  # prod's warm standby: <name>-prod-sb
         alb = unit_inputs(tree, env, "alb")
         assert len(alb["name"]) <= 32
         names = [tg["name"] for tg in alb["target_groups"].values()]

@@ -16,9 +16,12 @@ from generator.units import environment_units
 from tests.support import edit_manifest, estate_project, render_tree
 
 PROD = "infra/environments/prod"
-#: the standby's references to primary-region units that are not shared: the replica's source, and the
-#: key of the audit bucket AWS Config delivers to (S3 takes a key of the bucket's region)
-PRIMARY_REFERENCES = {("standby/rds", "rds"), ("standby/account_baseline", "kms")}
+#: the standby's references to primary-region units that are not shared: the replicas' sources (the
+#: database, the cache's Global Datastore), and the key of the audit bucket AWS Config delivers to (S3
+#: takes a key of the bucket's region)
+PRIMARY_REFERENCES = {("standby/rds", "rds"), ("standby/redis", "redis"), ("standby/account_baseline", "kms")}
+#: the replication references, gone once the standby is promoted
+REPLICATION = {"rds", "redis"}
 
 
 def _prod(project):
@@ -165,7 +168,7 @@ def test_promotion_removes_the_old_primary_stack_through_the_guard(project, run)
     assert {"standby/backup", "standby/scaling_events"} <= set(standby_units)
     for unit in standby_units.values():  # the standby can be applied while the primary region is down
         primary = {d.unit for d in unit.dependencies if not d.unit.startswith("standby/")}
-        primary -= {dep for name, dep in PRIMARY_REFERENCES if name == unit.name and dep != "rds"}
+        primary -= {dep for name, dep in PRIMARY_REFERENCES if name == unit.name and dep not in REPLICATION}
         assert primary <= {c.name for c in CATALOGUE if c.standby == "shared"}, (unit.name, primary)
     for unit in environment_units(promoted):  # what stays in the primary tree uses the standby's units
         if unit.name.startswith("standby/"):

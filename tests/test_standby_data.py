@@ -63,7 +63,7 @@ def test_standby_rds_replicates_the_primary_by_arn_with_its_own_regions_key(ship
     assert deps["standby__kms"]["config_path"] == "../kms"  # the standby region's key
     # single-AZ, no read replicas of its own and nothing restored: its data is the primary's
     assert (inputs["multi_az"], inputs["read_replica_count"], inputs["snapshot_identifier"]) == (False, 0, None)
-    assert inputs["identifier"] == "customer-x-prod-standby-postgres"
+    assert inputs["identifier"] == "customer-x-prod-sb-postgres"
 
     standby = prod(project).standby_env
     model = RDS.inputs(standby)
@@ -204,7 +204,7 @@ def test_standby_names_live_in_the_standby_region(shipped):
     customer = resolve_customer(shipped[0], "customer-x")
     claims = [c for c in inventory([customer]) if c.env.is_standby]
     rds = {c.resource.name: c.region for c in claims if c.resource.kind == "RDS DB instance"}
-    assert rds == {"customer-x-prod-standby-postgres": "eu-central-1"}  # no replicas of its own
+    assert rds == {"customer-x-prod-sb-postgres": "eu-central-1"}  # no replicas of its own
     groups = {c.resource.name: c.region for c in claims if c.resource.kind == "ElastiCache replication group"}
     assert groups == {"customer-x-prod": "eu-central-1"}  # ElastiCache ids are regional: the primary's name
     suffixes = [c for c in inventory([customer]) if c.resource.kind == "ElastiCache Global Datastore suffix"]
