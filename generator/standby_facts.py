@@ -95,13 +95,15 @@ def _keys_set(value: Any, words: tuple[str, ...]) -> bool:
     return False
 
 
-def _mentions(value: Any, text: str) -> bool:
-    """Whether ``text`` is one of the (plain) values in ``value``, at any depth."""
+def _mentions(value: Any, text: str, within: bool = False) -> bool:
+    """Whether ``text`` is one of the (plain) values in ``value`` (``within``: part of one), at any depth."""
     if isinstance(value, dict):
-        return any(_mentions(v, text) for v in value.values())
+        return any(_mentions(v, text, within) for v in value.values())
     if isinstance(value, (list, tuple)):
-        return any(_mentions(v, text) for v in value)
-    return not isinstance(value, Output) and value == text
+        return any(_mentions(v, text, within) for v in value)
+    if isinstance(value, Output):
+        return False
+    return text in value if within and isinstance(value, str) else value == text
 
 
 def replicates_database(env: EnvContext) -> bool:
@@ -120,11 +122,13 @@ def global_datastore(env: EnvContext) -> bool:
 
 
 def images_replicated(env: EnvContext) -> bool:
-    """The ECR repositories replicate to the standby region (the standby pulls images there)."""
-    primary, _ = units_by_region(env)
-    u = unit(primary, "ecr")
+    """The standby pulls its images from its own region's registry, where ECR replicates the primary's
+    repositories (the replication rule is the account baseline's of the primary region, see the estate)."""
+    _, standby_units = units_by_region(env)
+    u = unit(standby_units, "standby/ecs")
     standby = env.standby_env
-    return u is not None and standby is not None and _mentions(u.inputs, standby.region)
+    registry = f".dkr.ecr.{standby.region}." if standby is not None else None
+    return u is not None and registry is not None and _mentions(u.inputs, registry, within=True)
 
 
 def origin_group(env: EnvContext) -> bool:

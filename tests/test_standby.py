@@ -235,3 +235,16 @@ def test_explain_says_who_owns_the_standby_regions_baseline(project, run):
     assert "account_baseline: OWNED here" in out
     code, out, err = run(project, "explain", "customer-x", "dev", "standby/account_baseline")
     assert code == 2 and "customer-x/dev has no warm standby (standby.enabled is false)" in err
+
+
+@pytest.mark.terraform
+def test_a_promoted_tree_validates_under_a_mock_provider(project, run):
+    """The promoted standby is a full primary that Terraform plans and the assertions hold on (no replica
+    source, full capacity), with the old primary region's stack gone from the plain root."""
+    from generator.terraform import validate_with_terraform
+
+    edit_manifest(project, "customer-x", "prod.yaml", {"standby": {"promoted": True}})
+    assert run(project, "render", "customer-x")[0] == 0
+    main = (project.root / "output/customer-x/infra/main.tf").read_text()
+    assert 'module "standby__backup"' in main and 'module "standby__rds"' in main
+    assert validate_with_terraform(project, "customer-x", use_cache=False) == []
