@@ -9,7 +9,7 @@ import re
 import pygohcl
 import pytest
 
-from generator.components import CATALOGUE
+from generator.components import BY_NAME, CATALOGUE
 from generator.estate_stage import resolve_in_estate
 from generator.estate import EnvKey
 from generator.units import environment_units
@@ -248,3 +248,24 @@ def test_a_promoted_tree_validates_under_a_mock_provider(project, run):
     main = (project.root / "output/customer-x/infra/main.tf").read_text()
     assert 'module "standby__backup"' in main and 'module "standby__rds"' in main
     assert validate_with_terraform(project, "customer-x", use_cache=False) == []
+
+
+def test_the_primary_key_admits_aws_config_when_only_the_standby_owns_a_baseline(tmp_path):
+    """A standby's AWS Config delivers to the primary's audit bucket with the primary's key (SSE-KMS takes
+    a key of the bucket's region): that key must admit config.amazonaws.com even where the primary does
+    not own its own region's baseline."""
+    project = estate_project(tmp_path, "standby-crossed")
+    # gamma moves next to delta's primary (us-west-2) and claims that region's baseline; delta's standby
+    # is then alone in us-east-1 and owns the baseline there
+    edit_manifest(project, "gamma", "customer.yaml", {"aws": {"region": "us-west-2", "dr_region": "eu-west-1"},
+                                                      "dns": {"certificate_arn": "arn:aws:acm:us-west-2:444444444444:"
+                                                              "certificate/6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"}})
+    edit_manifest(project, "gamma", "prod.yaml", {"aws": {"baseline_owner": True}, "standby": {
+        "certificate_arn": "arn:aws:acm:eu-west-1:444444444444:certificate/7a2b3c4d-5e6f-4a70-9b8c-0d1e2f3a4b5c"}})
+    delta = resolve_in_estate(project, "delta").environments[0]
+    assert not delta.estate.owns_baseline and delta.standby_env.estate.owns_baseline
+    assert delta.standby_env.estate.baseline.config
+    assert "config.amazonaws.com" in BY_NAME["kms"].inputs(delta)["service_principals"]
+    baseline = BY_NAME["account_baseline"].inputs(delta.standby_env)
+    assert baseline["kms_key_arn"] == delta.out("kms", "key_arn")  # the primary's key, beside its audit bucket
+    assert "config.amazonaws.com" not in BY_NAME["kms"].inputs(delta.standby_env)["service_principals"]

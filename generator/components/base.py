@@ -125,6 +125,11 @@ class Component:
     #: account's baseline): promotion keeps the primary region's unit instead of removing it
     stays_on_promotion: ClassVar[bool] = False
 
+    def uses_primary_key(self, env: "EnvContext") -> bool:
+        """Whether this component's unit in the standby context ``env`` encrypts with the primary
+        region's customer key (it writes into a primary-region bucket)."""
+        return False
+
     def leaves_on_promotion(self) -> bool:
         """Whether promoting the standby removes this unit from the primary region's tree."""
         return self.standby != "shared" and not self.stays_on_promotion
@@ -284,7 +289,15 @@ class EnvContext:
 
     @property
     def kms_service_principals(self) -> set[str]:
-        return {p for name, c in self.components.items() if self.renders(name) for p in c.kms_service_principals}
+        """The services the customer key of this context's region must admit: those of the units it
+        renders, and (primary) those of the standby's units that encrypt with the primary's key."""
+        principals = {p for name, c in self.components.items()
+                      if self.renders(name) and not c.uses_primary_key(self) for p in c.kms_service_principals}
+        standby = self.standby_env
+        if standby is not None:
+            principals |= {p for name, c in self.components.items()
+                           if standby.renders(name) and c.uses_primary_key(standby) for p in c.kms_service_principals}
+        return principals
 
     def problem(self, path: KeyPath, message: str) -> Problem:
         """A problem located at the file and line that set ``path`` (or its nearest ancestor)."""

@@ -76,6 +76,10 @@ class AccountBaseline(Component):
             names.append(NamedResource("account", "Cost Explorer monitor", f"{env.prefix}-services", ()))
         return names
 
+    def uses_primary_key(self, env: EnvContext) -> bool:
+        b = env.estate.baseline
+        return b is not None and b.config and (env.host_of("audit") or env) is not env
+
     def config_key(self, env: EnvContext) -> Output:
         """The key AWS Config encrypts its deliveries with: the customer key of the audit bucket's region
         (SSE-KMS needs a key in the bucket's region; a standby's baseline delivers to the primary's bucket)."""

@@ -850,7 +850,6 @@ standby__kms = {
     "backup.amazonaws.com",
     "budgets.amazonaws.com",
     "cloudwatch.amazonaws.com",
-    "config.amazonaws.com",
     "costalerts.amazonaws.com",
     "elasticache.amazonaws.com",
     "events.amazonaws.com",

@@ -17,7 +17,6 @@ inputs = {
     "backup.amazonaws.com",
     "budgets.amazonaws.com",
     "cloudwatch.amazonaws.com",
-    "config.amazonaws.com",
     "costalerts.amazonaws.com",
     "elasticache.amazonaws.com",
     "events.amazonaws.com",
