@@ -547,9 +547,9 @@ class DnsRecords(Component):
         if getattr(getattr(env.manifest, "alb", None), "ingress", None) == "cloudfront":
             problems.append(env.problem(("alb", "ingress"),
                                         "alb.ingress 'cloudfront' lets only CloudFront reach the ALBs, so the Route 53 "
-                                        "health checks of the standby's failover records would always fail and move "
-                                        "traffic to the standby; use alb.ingress: internet with a standby and "
-                                        "dns.hosted_zone_id"))
+                                        "health checks of the standby's failover records could never reach them: "
+                                        "both would stay unhealthy and Route 53 would never fail over; use "
+                                        "alb.ingress: internet with a standby and dns.hosted_zone_id"))
         if self.health_check_path(env) == "/":
             problems.append(env.problem(("services",),
                                         "no enabled service has a path pattern ending in /* under which Route 53 "
