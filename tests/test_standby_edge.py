@@ -199,7 +199,7 @@ def test_health_checks_cannot_reach_an_alb_that_admits_only_cloudfront(tmp_path)
     edit_manifest(project, "customer-x", "prod.yaml", {"alb": {"ingress": "cloudfront"}})
     line = _line(project, "ingress:")
     assert (f"{PROD}:{line}: alb.ingress: alb.ingress 'cloudfront' lets only CloudFront reach the ALBs, so the "
-            "Route 53 health checks of the standby's failover records would always fail") in _error(project)
+            "Route 53 health checks of the standby's failover records could never reach them") in _error(project)
 
 
 def test_health_checks_need_a_service_path_prefix(tmp_path):
