@@ -760,6 +760,8 @@ class Waf(Component):
             # the CLOUDFRONT log group lives in us-east-1: the customer key only serves there when the
             # environment is in us-east-1, otherwise the module creates a key in us-east-1
             "cloudfront_log_kms_key_arn": env.out("kms", "key_arn") if cdn and env.region == "us-east-1" else None,
+            # known at plan time (the key's ARN is another unit's output): whether that key is the customer's
+            **({"cloudfront_log_customer_key": True} if cdn and env.region == "us-east-1" else {}),
             "kms_deletion_window_in_days": env.manifest.kms.deletion_window_days,
             "log_retention_days": env.manifest.logging.retention_days,
             "rate_limit": s.rate_limit,

@@ -39,6 +39,18 @@ variable "cloudfront_log_kms_key_arn" {
   }
 }
 
+variable "cloudfront_log_customer_key" {
+  description = "Whether cloudfront_log_kms_key_arn is given (an environment in us-east-1 passes its customer key): known at plan time, unlike the ARN, so the module knows whether to create its own key."
+  type        = bool
+  default     = false
+  nullable    = false
+
+  validation {
+    condition     = var.cloudfront_log_customer_key == (var.cloudfront_log_kms_key_arn != null)
+    error_message = "cloudfront_log_customer_key must be true exactly when cloudfront_log_kms_key_arn is set."
+  }
+}
+
 variable "kms_deletion_window_in_days" {
   description = "Waiting period before the us-east-1 log key is destroyed after deletion."
   type        = number

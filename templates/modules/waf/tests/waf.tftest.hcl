@@ -251,7 +251,8 @@ run "customer_key_in_us_east_1" {
   command = plan
 
   variables {
-    cloudfront_log_kms_key_arn = "arn:aws:kms:us-east-1:111111111111:key/22222222-2222-2222-2222-222222222222"
+    cloudfront_log_kms_key_arn  = "arn:aws:kms:us-east-1:111111111111:key/22222222-2222-2222-2222-222222222222"
+    cloudfront_log_customer_key = true
   }
 
   assert {

@@ -80,12 +80,12 @@ module "cloudfront" {
   description        = "Protects the ${var.name} CloudFront distribution"
   rules              = local.rules
   log_retention_days = var.log_retention_days
-  kms_key_arn        = var.cloudfront_log_kms_key_arn != null ? var.cloudfront_log_kms_key_arn : aws_kms_key.cloudfront_logs[0].arn
+  kms_key_arn        = var.cloudfront_log_customer_key ? var.cloudfront_log_kms_key_arn : aws_kms_key.cloudfront_logs[0].arn
 }
 
 # The customer key lives in the environment's region; CloudWatch Logs in us-east-1 needs a key there.
 resource "aws_kms_key" "cloudfront_logs" {
-  count    = var.create_cloudfront_acl && var.cloudfront_log_kms_key_arn == null ? 1 : 0
+  count    = var.create_cloudfront_acl && !var.cloudfront_log_customer_key ? 1 : 0
   provider = aws.us_east_1
 
   description             = "Encrypts the ${var.name} CloudFront WAF logs in us-east-1"
