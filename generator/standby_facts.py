@@ -132,10 +132,12 @@ def images_replicated(env: EnvContext) -> bool:
 
 
 def origin_group(env: EnvContext) -> bool:
-    """CloudFront's ALB origin is an origin group of both regions' ALBs."""
+    """CloudFront's read-only paths go to an origin group of both regions' ALBs."""
     primary, _ = units_by_region(env)
     cdn = unit(primary, "cdn")
-    return depends_on(cdn, "alb") and depends_on(cdn, "standby/alb")
+    # the group serves only the read-only paths (a group takes GET/HEAD/OPTIONS only): none, no failover
+    return (depends_on(cdn, "alb") and depends_on(cdn, "standby/alb")
+            and bool(cdn is not None and cdn.inputs.get("read_only_path_patterns")))
 
 
 def dns_failover(env: EnvContext) -> bool:

@@ -317,9 +317,17 @@ def test_automatic_failover_is_drawn_and_described_from_the_edge_units(project, 
     assert "CloudFront has no origin group" not in text and "failover records of" in text
 
 
-def test_without_edge_failover_the_docs_say_traffic_does_not_move(project):
-    env = prod(project)
-    if facts.automatic_failover(env):
-        pytest.skip("this render fails over by itself (covered above)")
-    assert "Traffic does not move to it by itself" in planned(project, "README.md")
-    assert "Traffic does not fail over by itself in this render" in section(planned(project, "RUNBOOK.md"), "prod")
+def test_without_edge_failover_the_docs_say_traffic_does_not_move(tmp_path):
+    """gamma (tests/estates/standby-crossed): no hosted zone (no failover records) and no read-only paths
+    (no origin group), so nothing moves traffic to its standby but the operator."""
+    from generator.estate_stage import resolve_in_estate
+    from tests.support import estate_project
+
+    project = estate_project(tmp_path, "standby-crossed")
+    customer = resolve_in_estate(project, "gamma")
+    assert not facts.automatic_failover(customer.environments[0])
+    renderer = Renderer.for_project(project)
+    readme = renderer.render_text("docs/customer-readme.md.j2", customer.sources, **readme_view(customer))
+    runbook = renderer.render_text("docs/runbook.md.j2", customer.sources, **runbook_view(customer))
+    assert "Traffic does not move to it by itself" in readme
+    assert "Traffic does not fail over by itself in this render" in section(runbook, "prod")
