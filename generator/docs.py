@@ -299,7 +299,7 @@ def _serving_nodes(env: EnvContext, ctx: EnvContext) -> dict[str, str]:
         "rds": f"RDS {facts.rds_identifier(ctx)}" + (" (replica)" if ctx.is_standby and facts.replicates_database(env)
                                                      else ""),
         "redis": f"ElastiCache {facts.redis_group(ctx)}" + (
-            " (empty cache, warms up)" if ctx.is_standby and not env.promoted and not facts.global_datastore(env)
+            " (empty cache, warms up)" if ctx.standing_by and not facts.global_datastore(env)
             else ""),
     }
     return {c: label for c, label in labels.items() if ctx.renders(c)}

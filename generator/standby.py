@@ -142,15 +142,8 @@ def derive(env: "EnvContext") -> "EnvContext":
 
 def context_problems(standby: "EnvContext") -> list[Problem]:
     """The rules of every component the standby renders, run on its manifest (AZ counts in its region,
-    names that must fit), minus what the primary's own checks report anyway (the same setting)."""
-    primary = standby.primary_env
-    problems = []
-    for name, component in standby.components.items():
-        if not standby.renders(name):
-            continue
-        reported = {(p.key, p.message) for p in component.check(primary)}
-        for problem in component.check(standby):
-            if (problem.key, problem.message) not in reported:
-                problems.append(Problem(problem.file, problem.line, problem.key,
-                                        f"in the standby region {standby.region}: {problem.message}"))
-    return problems
+    names that must fit). Resolve asks only once the primary's own checks passed, so what they report
+    here is the standby's alone."""
+    return [Problem(p.file, p.line, p.key, f"in the standby region {standby.region}: {p.message}")
+            for name, component in standby.components.items() if standby.renders(name)
+            for p in component.check(standby)]

@@ -1,6 +1,6 @@
-"""What the generated docs (customer README, RUNBOOK) say about an environment's warm standby,
-read from the units actually rendered and from the components' own naming functions, so the
-docs follow the components when they change.
+"""What the generated docs (customer README, RUNBOOK) say about an environment's warm standby, asked
+of the components themselves (their naming functions and their standby decisions: a replica, a
+Global Datastore, an origin group, failover records), so the docs follow the components.
 
 ``promotion(env)`` renders the environment once more as if ``standby.promoted: true`` were set
 (a copy of its contexts; nothing is written): the units that render removes from the primary
@@ -16,7 +16,6 @@ from typing import Any
 
 from . import standby as standby_model
 from .components import BY_NAME, CATALOGUE, EnvContext
-from .hcl import Output
 from .units import Unit, environment_units
 
 #: the state key layout of root.hcl's remote_state block
@@ -77,74 +76,39 @@ def _external(units: list[Unit]) -> tuple[str, ...]:
     return tuple(sorted({d.unit for u in units for d in u.dependencies if not d.unit.startswith("standby/")}))
 
 
-def unit(units: list[Unit], name: str) -> Unit | None:
-    return next((u for u in units if u.name == name), None)
-
-
-def depends_on(u: Unit | None, other: str) -> bool:
-    return u is not None and any(d.unit == other for d in u.dependencies)
-
-
-def _keys_set(value: Any, words: tuple[str, ...]) -> bool:
-    """Whether an input whose name holds one of ``words`` is set (not null/false/empty), at any depth."""
-    if isinstance(value, dict):
-        return any((any(w in str(k) for w in words) and v not in (None, False, "", [], {}))
-                   or _keys_set(v, words) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return any(_keys_set(v, words) for v in value)
-    return False
-
-
-def _mentions(value: Any, text: str, within: bool = False) -> bool:
-    """Whether ``text`` is one of the (plain) values in ``value`` (``within``: part of one), at any depth."""
-    if isinstance(value, dict):
-        return any(_mentions(v, text, within) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_mentions(v, text, within) for v in value)
-    if isinstance(value, Output):
-        return False
-    return text in value if within and isinstance(value, str) else value == text
-
-
 def replicates_database(env: EnvContext) -> bool:
     """The standby's database is a cross-region read replica of the primary's (before promotion)."""
-    _, standby = units_by_region(env)
-    u = unit(standby, "standby/rds")
-    return (u is not None and not env.promoted
-            and (depends_on(u, "rds") or _keys_set(u.inputs, ("replicate", "source_db"))))
+    standby = env.standby_env
+    return standby is not None and standby.renders("rds") and BY_NAME["rds"].is_replica(standby)
 
 
 def global_datastore(env: EnvContext) -> bool:
     """The standby's cache is a secondary of an ElastiCache Global Datastore (else: an empty cache)."""
-    _, standby = units_by_region(env)
-    u = unit(standby, "standby/redis")
-    return u is not None and (depends_on(u, "redis") or _keys_set(u.inputs, ("global",)))
+    return BY_NAME["redis"].global_datastore(env)
 
 
 def images_replicated(env: EnvContext) -> bool:
-    """The standby pulls its images from its own region's registry, where ECR replicates the primary's
-    repositories (the replication rule is the account baseline's of the primary region, see the estate)."""
-    _, standby_units = units_by_region(env)
-    u = unit(standby_units, "standby/ecs")
+    """The standby pulls images from its own region's registry, where ECR replicates the primary's
+    repositories (the replication rule is the account baseline's of the primary region, see the estate):
+    some service of the standby has no ``image`` of its own."""
+    from .components.application import enabled_services
+
     standby = env.standby_env
-    registry = f".dkr.ecr.{standby.region}." if standby is not None else None
-    return u is not None and registry is not None and _mentions(u.inputs, registry, within=True)
+    return (standby is not None and standby.renders("ecs")
+            and any(s.image is None for s in enabled_services(standby).values()))
 
 
 def origin_group(env: EnvContext) -> bool:
-    """CloudFront's read-only paths go to an origin group of both regions' ALBs."""
-    primary, _ = units_by_region(env)
-    cdn = unit(primary, "cdn")
-    # the group serves only the read-only paths (a group takes GET/HEAD/OPTIONS only): none, no failover
-    return (depends_on(cdn, "alb") and depends_on(cdn, "standby/alb")
-            and bool(cdn is not None and cdn.inputs.get("read_only_path_patterns")))
+    """CloudFront's read-only paths go to an origin group of both regions' ALBs (the group serves only
+    them: GET/HEAD/OPTIONS; without read-only paths nothing fails over there)."""
+    cdn = BY_NAME["cdn"]
+    return (env.renders("cdn") and cdn.standby_origin(env) is not None
+            and bool(cdn.settings(env).read_only_path_patterns))
 
 
 def dns_failover(env: EnvContext) -> bool:
     """Route 53 failover records (primary ALB / standby ALB, with health checks)."""
-    primary, _ = units_by_region(env)
-    records = unit(primary, "dns_records")
-    return depends_on(records, "alb") and depends_on(records, "standby/alb")
+    return env.renders("dns_records") and len(BY_NAME["dns_records"].failover_albs(env)) == 2
 
 
 # names: what a context's resources are called (also once promotion removed their units: the old

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .components import CATALOGUE, EnvContext
+from .components import BY_NAME, CATALOGUE, EnvContext
 from .components.preview import (PREVIEW_MODULE, branch_slug, preview_folder, preview_inputs, preview_unit_name,
                                  previews)
 from .errors import InputError, Problem
@@ -120,7 +120,6 @@ def _producer(env: EnvContext, unit: str) -> tuple[EnvContext, str] | None:
 def _dependencies(env: EnvContext, unit: str, folder: str, inputs: dict[str, Any],
                   problems: list[Problem]) -> list[Dependency]:
     """The dependency blocks of one unit: one per unit whose outputs its inputs reference."""
-    by_name = {c.name: c for c in CATALOGUE}
     deps: dict[str, list[str]] = {}
     for ref in sorted(set(_outputs_in(inputs))):
         deps.setdefault(ref.unit, []).append(ref.name)
@@ -135,7 +134,7 @@ def _dependencies(env: EnvContext, unit: str, folder: str, inputs: dict[str, Any
                                         f"{', '.join(outputs)}); enable {base} or disable {unit.split('/')[-1]}"))
             continue
         context, component = found
-        available = by_name[component].mocks(context)
+        available = BY_NAME[component].mocks(context)
         mocks = {name: available[name] for name in outputs if name in available}
         config_path = posixpath.relpath(f"infra/environments/{env.name}/{dep_unit}", folder)
         dependencies.append(Dependency(dep_unit, dependency_label(dep_unit), config_path, outputs, mocks))

@@ -8,12 +8,9 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 
 from generator import standby_facts as facts
 from generator.components import BY_NAME, CATALOGUE
-from generator.components.data import Rds
-from generator.components.edge import Cdn, DnsRecords
 from generator.docs import md, readme_view
 from generator.render import Renderer
 from generator.runbook import runbook_view
@@ -36,35 +33,8 @@ def planned(project, path: str) -> str:
     return Renderer.for_project(project).render_text(template, customer.sources, **view(customer))
 
 
-@pytest.fixture
-def replica(monkeypatch):
-    """The standby's database references the primary's, as the cross-region read replica does (whatever
-    the rds component renders for it otherwise): the docs must show the replication and its promotion."""
-    original = Rds.inputs
-
-    def inputs(self, env):
-        result = original(self, env)
-        if env.is_standby and not env.promoted:
-            result.setdefault("replicate_source_db", env.primary_out("rds", "db_instance_arn"))
-        return result
-
-    monkeypatch.setattr(Rds, "inputs", inputs)
 
 
-@pytest.fixture
-def edge_failover(monkeypatch):
-    """The cdn's origin group and the Route 53 failover records reference the standby's ALB besides the
-    primary's, as the edge components' failover does."""
-    for cls in (Cdn, DnsRecords):
-        original = cls.inputs
-
-        def inputs(self, env, original=original):
-            result = original(self, env)
-            if env.standby_env is not None and not env.promoted:
-                result["standby_alb_dns_name"] = env.standby_env.out("alb", "alb_dns_name")
-            return result
-
-        monkeypatch.setattr(cls, "inputs", inputs)
 
 
 def section(runbook: str, env: str) -> str:
@@ -83,7 +53,7 @@ def in_order(text: str, markers: list[str]) -> None:
 # --- RUNBOOK ------------------------------------------------------------------------------------
 
 
-def test_runbook_promotion_steps_in_order_with_this_customers_names(project, replica):
+def test_runbook_promotion_steps_in_order_with_this_customers_names(project):
     env = prod(project)
     standby = env.standby_env
     rds, ecs = BY_NAME["rds"], BY_NAME["ecs"]
@@ -116,11 +86,9 @@ def test_runbook_promotion_steps_in_order_with_this_customers_names(project, rep
     assert "is **not** a replica" not in text
     # the cache step says what this render does
     cache = text.split("5. The cache", 1)[1].split("6. Confirm", 1)[0]
-    if facts.global_datastore(env):
-        assert f"--primary-replication-group-id {BY_NAME['redis'].inputs(standby)['name']}" in cache
-        assert "disassociate-global-replication-group" in cache
-    else:
-        assert "warms up" in cache and "failover-global-replication-group" not in cache
+    assert facts.global_datastore(env)  # r7g nodes in two regions that offer it
+    assert f"--primary-replication-group-id {BY_NAME['redis'].inputs(standby)['name']}" in cache
+    assert "disassociate-global-replication-group" in cache
 
 
 def removed_units_named(text: str) -> set[str]:
@@ -134,10 +102,6 @@ def test_runbook_names_the_units_that_leave_the_primary_region(project):
     # the standby model's rule: every unit of the primary tree that is not shared or anchored leaves
     leaving = {c.name for c in CATALOGUE if env.renders(c.name) and c.leaves_on_promotion()}
     assert removed_units_named(text) == leaving and "rds" in leaving and "kms" not in leaving
-
-
-#: resolve runs the components' checks on a promoted environment before its standby context is derived,
-#: so units that moved to the standby look disabled (generator/resolve.py, outside this change)
 
 
 def test_runbook_names_exactly_the_units_the_promoted_render_removes(project):
@@ -163,13 +127,14 @@ def test_runbook_state_keys_are_in_their_regions_bucket(project):
     assert "customer-x/prod/rds/terraform.tfstate" in primary_keys and "/standby/" not in primary_keys
 
 
-def test_runbook_without_a_replica_says_so(project):
+def test_runbook_without_a_global_datastore_says_the_cache_warms_up(project):
+    edit_manifest(project, "customer-x", "prod.yaml", {"redis": {"node_type": "cache.t4g.medium"}})
     env = prod(project)
+    assert facts.replicates_database(env) and not facts.global_datastore(env)
     text = section(planned(project, "RUNBOOK.md"), "prod")
-    if facts.replicates_database(env):
-        assert "aws rds promote-read-replica" in text
-    else:
-        assert "is **not** a replica" in text and "aws rds promote-read-replica" not in text
+    assert "aws rds promote-read-replica" in text
+    cache = text.split("5. The cache", 1)[1].split("6. Confirm", 1)[0]
+    assert "warms up" in cache and "failover-global-replication-group" not in cache
 
 
 def test_promoted_standby_runbook_and_readme(project):
@@ -220,7 +185,7 @@ def test_readme_architecture_has_a_subgraph_per_region(project):
     assert "standby__alb --> standby__ecs" in architecture
 
 
-def test_readme_standby_section_diagram_and_table(project, replica):
+def test_readme_standby_section_diagram_and_table(project):
     env = prod(project)
     standby = env.standby_env
     readme = planned(project, "README.md")
@@ -258,7 +223,7 @@ def test_readme_shows_what_components_say_about_the_standby(project):
 # --- fgen graph ---------------------------------------------------------------------------------
 
 
-def test_graph_groups_units_by_region_with_the_cross_region_edge(fgen, project, replica):
+def test_graph_groups_units_by_region_with_the_cross_region_edge(fgen, project):
     env = prod(project)
     primary, standby = f"{env.region} (primary)", f"{env.standby_env.region} (standby)"
     code, dot, _ = fgen("graph", "customer-x", "--env", "prod", "--format", "dot")
@@ -303,7 +268,7 @@ def test_no_standby_no_standby_sections(project, fgen):
         assert code == 0 and marker not in out and "standby" not in out
 
 
-def test_automatic_failover_is_drawn_and_described_from_the_edge_units(project, edge_failover):
+def test_automatic_failover_is_drawn_and_described_from_the_edge_units(project):
     env = prod(project)
     assert facts.origin_group(env) and facts.dns_failover(env)
     readme, runbook = planned(project, "README.md"), planned(project, "RUNBOOK.md")

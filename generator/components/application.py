@@ -495,7 +495,7 @@ class Ecs(Component):
         """(min, max) tasks of a service: the manifest's, or the standby's capacity until it is promoted
         (pilot_light: 0; warm: ``standby.warm_tasks``); the max stays the primary's so the standby can
         scale out, and promotion (``standby.promoted``) restores the manifest's min."""
-        if not env.is_standby or env.promoted:
+        if not env.standing_by:
             return s.min_tasks, s.max_tasks
         standby = env.manifest.standby
         return (0 if standby.capacity == "pilot_light" else standby.warm_tasks), s.max_tasks
@@ -519,7 +519,7 @@ class Ecs(Component):
                                         "production clusters must run Container Insights; set enabled or enhanced"))
         standby = env.manifest.standby
         for name, s in enabled_services(env).items():
-            if env.is_standby and not env.promoted and standby.capacity == "warm" and standby.warm_tasks > s.max_tasks:
+            if env.standing_by and standby.capacity == "warm" and standby.warm_tasks > s.max_tasks:
                 problems.append(env.problem(("standby", "warm_tasks"),
                                             f"the standby would keep {standby.warm_tasks} '{name}' tasks warm, "
                                             f"above its max_tasks ({s.max_tasks}, services.{name}.max_tasks); "

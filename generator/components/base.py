@@ -218,6 +218,11 @@ class EnvContext:
         return bool(standby is not None and standby.enabled and standby.promoted)
 
     @property
+    def standing_by(self) -> bool:
+        """A standby context that has not taken over: a replica, standby capacity, the ALB's WAF only."""
+        return self.is_standby and not self.promoted
+
+    @property
     def estate_name(self) -> str:
         """The name this context has in the estate and in messages: ``prod`` or ``prod/standby``."""
         return f"{self.name}/standby" if self.is_standby else self.name

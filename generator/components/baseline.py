@@ -83,8 +83,7 @@ class AccountBaseline(Component):
     def config_key(self, env: EnvContext) -> Output:
         """The key AWS Config encrypts its deliveries with: the customer key of the audit bucket's region
         (SSE-KMS needs a key in the bucket's region; a standby's baseline delivers to the primary's bucket)."""
-        host = env.host_of("audit") or env
-        return Output(host.unit_name("kms"), "key_arn")
+        return (env.host_of("audit") or env).out("kms", "key_arn")
 
     def replication_rules(self, env: EnvContext) -> list[dict[str, list[str]]]:
         return [{"destination_regions": list(r.destinations), "repository_prefixes": list(r.prefixes)}

@@ -254,7 +254,7 @@ class Rds(Component):
         drops the source: the instance becomes a standalone primary with the manifest's settings
         (Multi-AZ, read replicas, final snapshot, its own master user secret in the standby region).
         """
-        return env.is_standby and not env.promoted
+        return env.standing_by
 
     @staticmethod
     def replica_backups(s: RdsSettings) -> bool:
@@ -288,8 +288,7 @@ class Rds(Component):
             for key in ("deletion_protection", "multi_az", "final_snapshot"):
                 if not getattr(s, key):
                     problems.append(env.problem(("rds", key), "may not be disabled in production"))
-        if not env.is_standby:  # the standby's data comes from the primary, never from a data set
-            problems.extend(self._data_set_problems(env))
+        problems.extend(self._data_set_problems(env))  # none in the standby: standby.derive drops the data set
         return problems
 
     def data_set(self, env: EnvContext) -> DataSet | None:
@@ -437,9 +436,8 @@ class Rds(Component):
             "read_replica_count": 0 if replica else s.read_replicas,
             "log_retention_days": env.manifest.logging.retention_days,
             "apply_immediately": s.apply_immediately,
-            # the standby's data comes from the primary (replication), also once promoted
-            "snapshot_identifier": (data_set.snapshot if not env.is_standby and (data_set := self.data_set(env))
-                                    else None),
+            # never in the standby: its data comes from the primary (standby.derive drops the data set)
+            "snapshot_identifier": data_set.snapshot if (data_set := self.data_set(env)) else None,
         }
         if replica:
             # a cross-region source is named by its ARN; encrypted with the standby region's key (kms_key_arn)

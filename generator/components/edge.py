@@ -183,13 +183,6 @@ class CdnSettings(StrictModel):
         return self
 
 
-def _has_standby(env: EnvContext) -> bool:
-    """A primary context whose environment has a warm standby, from its manifest (component checks run
-    before the standby's context exists)."""
-    standby = getattr(env.manifest, "standby", None)
-    return not env.is_standby and bool(standby is not None and standby.enabled)
-
-
 def _under(name: str, domain: str) -> bool:
     return name == domain or name.endswith("." + domain)
 
@@ -298,7 +291,7 @@ class Cdn(Component):
                 problems.append(env.problem(("cdn", "read_only_path_patterns", index),
                                             f"read-only path {pattern} is not under any cdn.api_path_patterns "
                                             f"({', '.join(s.api_path_patterns)}): only API paths go to the ALB"))
-        if _has_standby(env) and len(origin.split(".")[0]) > 63 - len("standby-"):
+        if env.standby_env is not None and len(origin.split(".")[0]) > 63 - len("standby-"):
             problems.append(env.problem(("cdn", "origin_domain"),
                                         f"the standby's origin name standby-{origin} would have a first label longer "
                                         "than 63 characters; shorten origin_domain's first label"))
@@ -540,8 +533,7 @@ class DnsRecords(Component):
         return records
 
     def check(self, env: EnvContext) -> list[Problem]:
-        # checks run before the standby's context is derived: ask the manifest
-        if not _has_standby(env) or not self.enabled(env) or not env.enabled("alb"):
+        if env.standby_env is None or not self.enabled(env) or not env.enabled("alb"):
             return []
         problems = []
         if getattr(getattr(env.manifest, "alb", None), "ingress", None) == "cloudfront":
@@ -685,7 +677,7 @@ class Waf(Component):
         """Whether this context's waf unit owns the CLOUDFRONT web ACL: with a CDN, in the primary; a
         standby's only once promoted (until then it protects its own ALB, REGIONAL, and the
         distribution keeps the primary's ACL)."""
-        return env.enabled("cdn") and (not env.is_standby or env.promoted)
+        return env.enabled("cdn") and not env.standing_by
 
     def summary(self, env: EnvContext) -> dict[str, Any]:
         s: WafSettings = self.settings(env)

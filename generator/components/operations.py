@@ -277,7 +277,7 @@ class Monitoring(Component):
     def running_task_alarms(self, env: EnvContext) -> bool:
         """Alarm on fewer running than desired tasks: with Container Insights, except in a pilot-light standby
         before promotion, whose services run 0 tasks and so report no task counts (missing data breaches)."""
-        pilot_light = env.is_standby and not env.promoted and env.manifest.standby.capacity == "pilot_light"
+        pilot_light = env.standing_by and env.manifest.standby.capacity == "pilot_light"
         return self.container_insights(env) and not pilot_light
 
     def redis_nodes(self, env: EnvContext) -> int:
