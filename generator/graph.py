@@ -13,7 +13,7 @@ from typing import Any
 
 from .components import EnvContext
 from .hcl import dependency_label
-from .units import environment_units
+from .units import environment_units, units_by_region
 
 
 def unit_graph(env: EnvContext) -> dict[str, list[str]]:
@@ -55,12 +55,11 @@ def region_groups(env: EnvContext) -> list[RegionGroup]:
     standby = env.standby_env
     if standby is None:
         return []
-    units = environment_units(env)
+    primary, standby_units = units_by_region(env)
     promoted = " (promoted: serves production)" if env.promoted else ""
-    return [RegionGroup("primary", env.region, f"{env.region} (primary)",
-                        tuple(u.name for u in units if u.region_role != "standby")),
+    return [RegionGroup("primary", env.region, f"{env.region} (primary)", tuple(u.name for u in primary)),
             RegionGroup("standby", standby.region, f"{standby.region} (standby{promoted})",
-                        tuple(u.name for u in units if u.region_role == "standby"))]
+                        tuple(u.name for u in standby_units))]
 
 
 def region_of_units(env: EnvContext) -> dict[str, str]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from . import standby as standby_model
 from .components import BY_NAME, CATALOGUE, EnvContext
-from .units import Unit, environment_units
+from .units import Unit, units_by_region
 
 #: the state key layout of root.hcl's remote_state block
 STATE_KEY = "{customer}/{environment}/{unit}/terraform.tfstate"
@@ -31,12 +31,6 @@ class Promotion:
     standby_units: tuple[str, ...]  # the standby's units after promotion
     kept: tuple[str, ...]  # the primary tree's units after promotion (global, shared or anchored ones)
     external: tuple[str, ...]  # primary-tree units the promoted standby's units still read outputs of
-
-
-def units_by_region(env: EnvContext) -> tuple[list[Unit], list[Unit]]:
-    """(the primary region's units, the standby's units) of one environment."""
-    units = environment_units(env)
-    return [u for u in units if u.region_role != "standby"], [u for u in units if u.region_role == "standby"]
 
 
 def promoted_copy(env: EnvContext) -> EnvContext:

@@ -91,6 +91,12 @@ def environment_units(env: EnvContext) -> list[Unit]:
     return units
 
 
+def units_by_region(env: EnvContext) -> tuple[list[Unit], list[Unit]]:
+    """(the primary region's units, the warm standby's units) of one environment."""
+    units = environment_units(env)
+    return [u for u in units if u.region_role != "standby"], [u for u in units if u.region_role == "standby"]
+
+
 def _context_units(env: EnvContext, problems: list[Problem]) -> list[Unit]:
     """The catalogue's units one context (the primary region, or the standby's) renders."""
     units = []
